@@ -1,0 +1,132 @@
+"""Word lists shared by the stage-1 modules: speech cues, titles, roles, pronouns, organisation and
+place words. Written for news English; none of it is tied to one dispute."""
+from __future__ import annotations
+
+import re
+
+# verbs and phrases that introduce or close somebody's words
+CUE_VERBS = (
+    "say says said saying tell tells told add adds added warn warns warned stress stresses stressed "
+    "insist insists insisted note notes noted argue argues argued ask asks asked write writes wrote "
+    "declare declares declared explain explains explained claim claims claimed reply replies replied "
+    "tweet tweets tweeted post posts posted announce announces announced urge urges urged state states "
+    "stated continue continues continued recall recalls recalled admit admits admitted acknowledge "
+    "acknowledges acknowledged suggest suggests suggested predict predicts predicted vow vows vowed "
+    "promise promises promised caution cautions cautioned complain complains complained remark remarks "
+    "remarked observe observes observed respond responds responded counter counters countered "
+    "insist insisted emphasise emphasises emphasised emphasize emphasizes emphasized repeat repeated "
+    "reiterate reiterates reiterated demand demands demanded assert asserts asserted maintain maintains "
+    "maintained concede concedes conceded confirm confirms confirmed deny denies denied describe "
+    "described call calls called put puts recount recounts recounted joke joked quip quipped shout "
+    "shouted sigh sighed laugh laughed recall mused muse muses whisper whispered scoff scoffed "
+    "scoffs thunder thundered fume fumed charge charged contend contended contends declare write "
+    "testify testified tell told inform informed assure assured reassure reassured pledge pledged "
+    "add agreed agree agrees believe believes believed think thinks thought feel feels felt "
+    "hint hinted conclude concluded indicate indicated report reported reads echo echoed"
+).split()
+CUE_PHRASES = ("according to", "told reporters", "in a statement", "in an interview", "quoted as saying",
+               "went on", "put it", "wrote in")
+CUE_RE = re.compile(r"\b(" + "|".join(sorted(set(CUE_VERBS), key=len, reverse=True)) + r")\b|"
+                    + "|".join(re.escape(p) for p in CUE_PHRASES), re.I)
+VERBISH_RE = re.compile(r"\b(is|are|was|were|will|would|can|cannot|can't|must|should|have|has|had|do|does|"
+                        r"did|not|be|been|we|i|they|it)\b")
+
+# words before a span in marks that make it a name for something, not somebody's words
+NAMING_WORDS = {"so-called", "called", "dubbed", "named", "titled", "entitled", "term", "termed", "word",
+                "phrase", "slogan", "label", "labelled", "labeled", "nicknamed", "known", "as", "brand",
+                "branded", "operation", "programme", "program", "doctrine", "book", "film", "song", "series"}
+# nouns before a title in marks: CNN's "State of the Union", the documentary "13th"
+WORK_WORDS = {"show", "episode", "program", "programme", "documentary", "film", "movie", "book", "song",
+              "album", "commentary", "column", "article", "op-ed", "editorial", "series", "anthem", "newspaper",
+              "magazine", "headline", "titled", "entitled", "novel", "play", "poem", "report", "essay", "blog",
+              "podcast", "broadcast", "hashtag", "campaign", "motto", "treaty", "plan", "exercise", "exercises",
+              "operation", "doctrine", "initiative", "strategy", "act", "bill", "resolution", "declaration"}
+SMALL_WORDS = {"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "by", "from", "de", "la"}
+
+PRONOUNS = {"he": "m", "she": "f", "they": "p", "we": "p", "i": "s"}
+TITLES = {
+    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sen", "sen.", "rep", "rep.", "gov",
+    "gov.", "gen", "gen.", "adm", "adm.", "col", "col.", "lt", "lt.", "capt", "capt.", "sir", "dame", "lord",
+    "president", "vice", "prime", "minister", "deputy", "foreign", "defence", "defense", "chief", "cabinet",
+    "secretary", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "governor", "mayor",
+    "senator", "representative", "general", "admiral", "colonel", "captain", "commander", "professor",
+    "chairman", "chairwoman", "chair", "director", "premier", "chancellor", "king", "queen", "prince",
+    "princess", "sheikh", "emir", "judge", "justice", "speaker", "lawmaker", "mp", "state", "interior",
+    "trade", "economy", "fisheries", "maritime", "national", "security", "adviser", "advisor", "first",
+    "acting", "former", "senior", "junior", "press", "attorney", "leader", "opposition", "coast", "guard",
+    "rear", "lieutenant", "sergeant", "major", "councillor", "councilor", "assemblyman", "assemblywoman",
+    "congressman", "congresswoman", "rev", "rev.", "father", "bishop", "head", "candidate", "nominee",
+    "democratic", "republican", "frontrunner", "front-runner", "executive", "officer", "analyst", "former",
+}
+FEMALE_TITLES = {"mrs", "mrs.", "ms", "ms.", "spokeswoman", "chairwoman", "congresswoman", "assemblywoman",
+                 "queen", "princess", "dame", "madam", "mother", "sister", "businesswoman"}
+MALE_TITLES = {"mr", "mr.", "spokesman", "chairman", "congressman", "assemblyman", "king", "prince", "sir",
+               "lord", "father", "sheikh", "emir", "brother", "businessman", "fisherman"}
+# head nouns of descriptions that can speak ("the minister", "Russia's top diplomat", "the ministry")
+ROLE_NOUNS = {
+    "minister", "ministers", "spokesman", "spokeswoman", "spokesperson", "official", "officials", "diplomat",
+    "diplomats", "president", "premier", "senator", "mayor", "governor", "analyst", "analysts", "professor",
+    "commander", "admiral", "general", "ambassador", "envoy", "secretary", "lawmaker", "lawmakers", "mp",
+    "chairman", "chairwoman", "leader", "leaders", "fisherman", "fishermen", "resident", "residents",
+    "veteran", "expert", "experts", "scholar", "historian", "researcher", "activist", "activists",
+    "candidate", "nominee", "director", "chief", "head", "officer", "captain", "colonel", "campaigner",
+    "source", "sources", "aide", "aides", "adviser", "advisor", "negotiator", "envoy", "mediator",
+    "congressman", "congresswoman", "politician", "legislator", "representative", "student", "teacher",
+    "farmer", "owner", "worker", "woman", "man", "islander", "islanders", "villager", "protester",
+    "protesters", "demonstrators", "economist", "strategist", "pollster", "operative", "manager",
+    "chancellor", "king", "queen", "judge", "lawyer", "attorney", "prosecutor", "ministry", "government",
+    "foreign ministry", "kremlin", "embassy", "agency", "statement", "campaign", "committee", "council",
+    "administration", "department", "office", "party", "spokespeople", "deputy", "businessman", "mother",
+    "father", "writer", "author", "columnist", "editor", "reporter", "correspondent", "pilot", "sailor",
+    "soldier", "guard", "coastguard", "navy", "army", "military", "crew", "skipper", "organiser", "organizer",
+}
+ORG_NOUNS = {"ministry", "government", "kremlin", "embassy", "agency", "campaign", "committee", "council",
+             "administration", "department", "office", "party", "navy", "army", "military", "coastguard",
+             "guard", "commission", "parliament", "assembly", "union", "association", "institute", "foundation",
+             "university", "center", "centre", "court", "bank", "corporation", "company", "group", "forces",
+             "police", "secretariat", "bureau", "house", "senate", "congress", "diet", "duma", "cabinet",
+             "mission", "delegation", "front", "movement", "league", "network", "times", "post", "news",
+             "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated", "journal",
+             "nations", "nato", "opec", "asean", "icj", "tribunal", "society", "alliance", "federation"}
+SUBJECT_PRONOUN_RE = re.compile(r"\b(he|she|they|we|i)\b", re.I)
+NON_NAME_CAPS = {
+    "the", "a", "an", "but", "and", "or", "if", "in", "on", "at", "as", "for", "to", "of", "by", "with",
+    "from", "after", "before", "when", "while", "since", "this", "that", "these", "those", "it", "its",
+    "his", "her", "their", "our", "we", "he", "she", "they", "i", "you", "there", "here", "what", "who",
+    "why", "how", "where", "which", "no", "not", "yes", "so", "yet", "still", "also", "then", "now",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "read", "more", "skip", "image", "photo", "photograph", "caption", "file", "editor", "note", "update",
+    "updated", "related", "share", "advertisement", "sign", "subscribe", "follow", "watch", "listen",
+    "breaking", "exclusive", "opinion", "analysis", "live", "one", "two", "three", "many", "some", "all",
+    "every", "each", "any", "most", "both", "such", "last", "next", "first", "new", "other", "another",
+    "asked", "speaking", "according", "despite", "although", "however", "meanwhile", "earlier", "later",
+    "today", "yesterday", "tomorrow", "mr", "mrs", "ms", "dr", "do", "does", "did", "is", "are", "was",
+    "were", "will", "would", "can", "could", "should", "must", "may", "might", "my", "your", "let",
+    "even", "just", "only", "once", "again", "over", "under", "about", "between", "during", "without",
+    "within", "into", "through", "because", "though", "until", "unless", "whether", "than", "like",
+}
+PLACES = {
+    # countries, capitals and regions that stand for governments ("Tokyo said") or are never speakers
+    "russia", "japan", "china", "taiwan", "ukraine", "india", "pakistan", "korea", "south", "north",
+    "argentina", "britain", "united", "kingdom", "states", "spain", "morocco", "algeria", "venezuela",
+    "guyana", "mauritius", "iran", "emirates", "uae", "egypt", "sudan", "philippines", "vietnam",
+    "malaysia", "brunei", "indonesia", "france", "germany", "america", "europe", "asia", "africa",
+    "moscow", "tokyo", "beijing", "taipei", "kyiv", "kiev", "delhi", "new", "islamabad", "seoul",
+    "buenos", "aires", "london", "madrid", "rabat", "caracas", "georgetown", "port", "louis", "tehran",
+    "abu", "dhabi", "cairo", "khartoum", "manila", "hanoi", "washington", "brussels", "geneva", "hague",
+    "paris", "berlin", "sakhalin", "hokkaido", "nemuro", "kurils", "kuril", "islands", "island", "sea",
+    "crimea", "sevastopol", "falklands", "falkland", "malvinas", "stanley", "kashmir", "jammu", "srinagar",
+    "dokdo", "takeshima", "gibraltar", "sahara", "western", "laayoune", "essequibo", "chagos", "diego",
+    "garcia", "arunachal", "pradesh", "tawang", "tunb", "tunbs", "musa", "halaib", "hala'ib", "triangle",
+    "senkaku", "senkakus", "diaoyu", "spratly", "spratlys", "paracel", "paracels", "scarborough", "shoal",
+    "iturup", "kunashir", "shikotan", "habomai", "etorofu", "kunashiri", "okinawa", "ladakh", "tibet",
+    "soviet", "union", "american", "russian", "japanese", "chinese", "ukrainian", "indian", "pakistani",
+    "korean", "british", "argentine", "argentinian", "spanish", "moroccan", "venezuelan", "guyanese",
+    "mauritian", "iranian", "emirati", "egyptian", "sudanese", "filipino", "vietnamese", "european",
+    "western", "eastern", "northern", "southern", "pacific", "atlantic", "ocean", "iowa", "ohio", "texas",
+    "florida", "california", "york", "virginia", "carolina", "hampshire", "nevada", "pennsylvania",
+    "michigan", "wisconsin", "colorado", "arizona", "georgia", "syria", "iraq", "israel", "mexico",
+    "canada", "obamacare", "isis", "white", "capitol", "hill", "wall", "street", "twitter", "facebook",
+    "cnn", "fox", "msnbc", "google", "god", "christmas", "easter", "internet", "world", "war", "ii",
+}

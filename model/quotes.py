@@ -1,0 +1,292 @@
+"""Stage 1a: find quotation spans (content, marks excluded) in every mark style, and tell real
+quotations from scare quotes, titles, terms and nicknames.
+
+The scanner is one left-to-right pass per paragraph (linear in the text's length): each mark is
+classed as able to open and/or close from its neighbours, an opener takes the first closer of its
+own family, marks of the other family inside a quotation are nested and ignored, and an opener with
+no closer runs to the end of its paragraph (the press convention for multi-paragraph quotes).
+A small logistic model (`QuoteFilter`) then drops the spans that are not somebody's words.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from model import lexicon
+
+# opener -> closers. „German“ closes with “ (or ” in sloppy copy); '' and `` are typewriter styles;
+# curly and straight double marks close each other, as they do in hastily edited copy.
+CLOSERS = {
+    "“": ("”", "\""), "„": ("“", "”"), "«": ("»",), "\"": ("\"", "”"), "''": ("''", "\"", "”"), "``": ("''",),
+    "‟": ("”",), "‘": ("’",), "'": ("'", "’"), "‹": ("›",), "‚": ("‘", "’"), "»": ("«",),
+}
+DOUBLE = {"“", "”", "„", "«", "»", "\"", "''", "``", "‟"}
+MARK_RE = re.compile(r"''|``|[\"“”„‟«»‘’'‹›‚]")
+OPEN_PUNCT = set("([{—–-/:;,")
+CLOSE_PUNCT = set(".,;:!?)]}—–-/…")
+PARA_RE = re.compile(r"[^\n]+")
+SPLIT_GAP_RE = re.compile(r",\s*(?:''|``|[\"“„«‘'‚‹])$")  # `"A," he said, "B"`: the gap ends ', "' 
+
+
+@dataclass
+class Mark:
+    pos: int
+    end: int
+    char: str
+    can_open: bool
+    can_close: bool
+
+
+@dataclass
+class Span:
+    """A quotation candidate: content offsets, its marks, and how it was found."""
+
+    start: int
+    end: int
+    open_mark: str
+    closed: bool  # False: ran to the end of the paragraph
+    para_start: int
+    para_end: int
+    kind: str = "direct"
+    score: float = 1.0
+
+
+def _mark(text: str, m: re.Match) -> Mark | None:
+    s, e, ch = m.start(), m.end(), m.group()
+    p = text[s - 1] if s > 0 else " "
+    n = text[e] if e < len(text) else " "
+    left_open = p.isspace() or p in OPEN_PUNCT or p in "\"“„«‘'‚‹"
+    right_open = n.isspace() or n in CLOSE_PUNCT or n in "\"”»’'›"
+    if ch in "'’" and p.isalnum() and n.isalnum():
+        return None  # apostrophe inside a word: don't, Japan's, O'Neill
+    if ch in "'’" and n.isdigit() and not p.isalnum():
+        return None  # '90s
+    can_open = not n.isspace() and left_open
+    can_close = not p.isspace() and right_open
+    if ch in ("”", "’", "›"):
+        can_open = False  # closing shapes in English and German copy
+    if ch in ("„", "‚", "«", "‹", "``"):
+        can_close = False  # opening shapes
+    if not can_open and not can_close and p.isspace() and n.isspace() and ch in "\"'":
+        can_open = can_close = True  # a lone straight mark between spaces: let context decide
+    return Mark(s, e, ch, can_open, can_close)
+
+
+def scan_marks(text: str, start: int, end: int) -> list[Mark]:
+    out = []
+    for m in MARK_RE.finditer(text, start, end):
+        mk = _mark(text, m)
+        if mk:
+            out.append(mk)
+    return out
+
+
+def _find_closer(marks: list[Mark], i: int) -> int:
+    """Index of the mark that closes marks[i], or -1. Marks of the other family are nested. The
+    opener's own closer wins; a mixed-style closer (“...") only when the paragraph has no own one."""
+    closers = CLOSERS.get(marks[i].char, ())
+    fallback = -1
+    for j in range(i + 1, len(marks)):
+        mk = marks[j]
+        if mk.can_close and mk.char == closers[0]:
+            return j
+        if mk.can_close and mk.char in closers and fallback < 0:
+            fallback = j
+    return fallback
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def scan_paragraph(text: str, ps: int, pe: int) -> list[Span]:
+    marks = scan_marks(text, ps, pe)
+    spans, i = [], 0
+    while i < len(marks):
+        mk = marks[i]
+        if not mk.can_open or mk.char not in CLOSERS:
+            i += 1
+            continue
+        j = _find_closer(marks, i)
+        if j >= 0:
+            s, e = _trim(text, mk.end, marks[j].pos)
+            if e > s:
+                spans.append(Span(s, e, mk.char, True, ps, pe))
+            i = j + 1
+            continue
+        # no closer in the paragraph: a double mark (or any mark opening the paragraph) runs to its end
+        if mk.char in DOUBLE or mk.pos == ps:
+            s, e = _trim(text, mk.end, pe)
+            if e - s >= 2:
+                spans.append(Span(s, e, mk.char, False, ps, pe))
+            break
+        i += 1
+    return spans
+
+
+def scan(text: str) -> list[Span]:
+    """Every quotation-mark span of the text, paragraph by paragraph, in order."""
+    spans = []
+    for m in PARA_RE.finditer(text):
+        spans += scan_paragraph(text, m.start(), m.end())
+    return spans
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
+    line = text[ps:pe].strip()
+    words = line.split()
+    return first_line or (len(words) <= 16 and not line.endswith((".", ":", ",", ";")) and
+                          not line.endswith(tuple("\"”’'»“")))
+
+
+def assign_kinds(text: str, spans: list[Span]) -> None:
+    """Direct, partial, split, multi-paragraph or headline, from the marks and their surroundings."""
+    first_para = next(PARA_RE.finditer(text), None)
+    for k, sp in enumerate(spans):
+        before = text[sp.para_start:sp.start - len(sp.open_mark)].rstrip()
+        content = text[sp.start:sp.end]
+        if _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None and
+                             sp.para_start == first_para.start()):
+            sp.kind = "headline"
+        elif not sp.closed and k + 1 < len(spans) and spans[k + 1].start - len(spans[k + 1].open_mark) == \
+                spans[k + 1].para_start and text[sp.para_end:spans[k + 1].para_start].strip() == "":
+            sp.kind = spans[k + 1].kind = "multi-paragraph"
+        elif sp.kind == "multi-paragraph":
+            continue
+        elif content[:1].islower() or (before and before[-1].isalnum() and not content.rstrip().endswith((".", "?", "!"))):
+            sp.kind = "partial"
+    for a, b in zip(spans, spans[1:]):
+        gap = text[a.end:b.start]
+        if (a.kind in ("direct", "partial", "split") and b.kind in ("direct", "partial")
+                and a.para_start == b.para_start and len(gap.split()) <= 10 and SPLIT_GAP_RE.search(gap)
+                and lexicon.CUE_RE.search(gap) and not content_ends_sentence(text[a.start:a.end])):
+            a.kind = b.kind = "split"
+
+
+def content_ends_sentence(s: str) -> bool:
+    return s.rstrip().endswith((".", "?", "!"))
+
+
+# ---------------------------------------------------------------- the quote / not-quote filter
+
+FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_punct", "ends_comma",
+            "has_verb_like", "first_person", "second_person", "cue_near", "cue_after", "cue_before",
+            "colon_before", "naming_before", "title_case", "headline", "single_mark", "unclosed",
+            "para_start", "in_parens", "sentence_like", "lower_start_after_word", "work_before",
+            "cue_in_sentence", "short_no_cue", "transcript")
+
+
+def span_features(text: str, sp: Span) -> list[float]:
+    content = text[sp.start:sp.end]
+    words = content.split()
+    n = len(words)
+    before = text[max(sp.para_start, sp.start - 60):sp.start - len(sp.open_mark)]
+    after = text[sp.end:min(sp.para_end, sp.end + 60)]
+    before_words = before.lower().split()[-4:]
+    sentence = text[_sentence_start(text, sp):sp.start] + " " + text[sp.end:_sentence_end(text, sp)]
+    cue_in_sentence = bool(lexicon.CUE_RE.search(sentence))
+    caps = [w for w in words if w[:1].isalpha()]
+    title_case = bool(caps) and all(w[0].isupper() or w.lower() in lexicon.SMALL_WORDS for w in caps) and n <= 8
+    low = content.lower()
+    return [
+        1.0,
+        math.log1p(n),
+        float(n == 1),
+        float(n <= 3),
+        float(content[:1].isupper()),
+        float(content.rstrip()[-1:] in ".?!"),
+        float(content.rstrip()[-1:] == ","),
+        float(bool(lexicon.VERBISH_RE.search(low))),
+        float(bool(re.search(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b", low))),
+        float(bool(re.search(r"\b(you|your)\b", low))),
+        float(bool(lexicon.CUE_RE.search(before + " " + after))),
+        float(bool(lexicon.CUE_RE.search(after[:40]))),
+        float(bool(lexicon.CUE_RE.search(before[-40:]))),
+        float(before.rstrip().endswith(":")),
+        float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before_words[-3:])),
+        float(title_case),
+        float(sp.kind == "headline"),
+        float(sp.open_mark in ("‘", "'", "‹", "‚")),
+        float(not sp.closed),
+        float(sp.start - len(sp.open_mark) == sp.para_start),
+        float(before.rstrip().endswith("(") or after.lstrip().startswith(")")),
+        float(n >= 5 and content[:1].isupper()),
+        float(content[:1].islower() and bool(before.rstrip()[-1:].isalnum())),
+        float(any(w.strip(",") in lexicon.WORK_WORDS or w.endswith(("'s", "’s")) and w[:1].isupper()
+                  for w in before.split()[-3:])),
+        float(cue_in_sentence),
+        float(n <= 3 and not cue_in_sentence),
+        float(bool(re.match(r"[A-Z][A-Z .'-]+:", content))),
+    ]
+
+
+def _sentence_start(text: str, sp: Span) -> int:
+    """Start of the sentence that holds the opening mark (within the paragraph)."""
+    i = sp.start - len(sp.open_mark)
+    m = None
+    for m in re.finditer(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'«„])", text[sp.para_start:i]):
+        pass
+    return sp.para_start + (m.end() if m else 0)
+
+
+def _sentence_end(text: str, sp: Span) -> int:
+    """End of the sentence that the closing mark sits in (within the paragraph)."""
+    m = re.search(r"[.!?](?=[\"”’'»]?\s+[A-Z“\"‘'«„]|[\"”’'»]?$)", text[sp.end + 1:sp.para_end])
+    return sp.end + 1 + m.end() if m else sp.para_end
+
+
+class QuoteFilter:
+    """Logistic regression over `span_features`, stored as JSON coefficients (no pickle)."""
+
+    def __init__(self, coef: list[float] | None = None, threshold: float = 0.5, meta: dict | None = None):
+        self.coef = coef or default_coef()
+        self.threshold = threshold
+        self.meta = meta or {}
+
+    def prob(self, text: str, sp: Span) -> float:
+        z = sum(c * x for c, x in zip(self.coef, span_features(text, sp)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"features": FEATURES, "coef": self.coef, "threshold": self.threshold,
+                                    **self.meta}, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> QuoteFilter:
+        d = json.loads(Path(path).read_text())
+        if tuple(d["features"]) != FEATURES:
+            raise ValueError(f"{path}: quote filter was trained with other features; run train.py again")
+        return cls(d["coef"], d["threshold"], {k: v for k, v in d.items() if k not in ("features", "coef", "threshold")})
+
+
+def default_coef() -> list[float]:
+    """Hand-set weights used before training (and as a fallback): long sentence-like spans and spans
+    next to a cue are quotes; short title-case or 'so-called' spans are not."""
+    w = dict.fromkeys(FEATURES, 0.0)
+    w.update(bias=-0.5, log_words=0.9, one_word=-1.5, cue_near=1.5, colon_before=1.0, naming_before=-3.0,
+             title_case=-1.0, first_person=1.5, sentence_like=1.0, headline=0.5, unclosed=0.5)
+    return [w[f] for f in FEATURES]
+
+
+def detect(text: str, qfilter: QuoteFilter | None = None) -> list[Span]:
+    """The quotations of an article: scanned spans with kinds, minus those the filter rejects."""
+    spans = scan(text)
+    assign_kinds(text, spans)
+    qfilter = qfilter or QuoteFilter()
+    kept = []
+    for sp in spans:
+        sp.score = qfilter.prob(text, sp)
+        if sp.score >= qfilter.threshold:
+            kept.append(sp)
+    return kept

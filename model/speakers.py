@@ -1,0 +1,534 @@
+"""Stage 1b: speaker mentions, their clustering into entities, and the attribution of each quote.
+
+Mentions are names ("Deputy Foreign Minister Irina Volkova", "Volkova"), pronouns ("she"),
+descriptions ("the minister", "Russia's top diplomat") and organisations ("the foreign ministry",
+"Tokyo"), found by rules outside quoted text. Names cluster by surname; titles and appositions give
+each entity its roles; pronouns and descriptions resolve to the latest compatible entity. Each
+quote's speaker mention is the best candidate near it under a linear ranker (`SpeakerRanker`,
+JSON coefficients), and its speaker is the canonical (fullest) name of that mention's entity.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model import lexicon
+from model.types import Mention
+
+TOKEN_RE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Adm|Prof|St|Rev|Jr|Sr)\.|[A-Z]\.(?=\s*[A-Z])|"
+                      r"[^\W\d_][\w'’-]*|\d[\d,.]*|\S")
+PARTICLES = {"de", "da", "van", "von", "bin", "bint", "al", "el", "del", "der", "le", "la", "dos", "das", "ibn",
+             "di", "du", "ter", "ten", "abu", "y"}
+MALE_A_NAMES = {"nikita", "ilya", "luca", "andrea", "joshua", "mustafa", "musa", "isa", "hamza", "attila",
+                "kazuya", "takuya", "tetsuya", "shinya", "yuya", "tatsuya", "akira", "sasha", "misha", "kostya",
+                "vanya", "zakaria", "zakariya", "yahya", "issa", "moussa", "oumarou", "aliya", "juma", "dmitrya",
+                "jonah", "elijah", "ezra", "noah", "garcia", "costa", "silva", "souza", "ravindra", "krishna",
+                "rama", "surya", "aditya", "chandra", "vijaya", "jose", "josé", "josue", "nicola", "sera", "saba"}
+FEMALE_NAMES_OTHER = {"yoko", "akiko", "naoko", "keiko", "emi", "yumi", "naomi", "mari", "ayumi", "megumi",
+                      "hiroko", "sachiko", "tomoko", "yuki", "kumiko", "michiko", "noriko", "haruka", "ji-yeon",
+                      "min-ji", "soo-jin", "hye-jin", "eun-ji", "carmen", "isabel", "ingrid", "elizabeth",
+                      "catherine", "margaret", "ruth", "helen", "karen", "susan", "jennifer", "rachel", "sarah",
+                      "hillary", "ann", "anne", "jane", "kate", "claire", "alice", "rose", "grace", "nour",
+                      "meryem", "yasmin", "jasmine", "mercedes", "dolores", "beatriz", "raquel", "ines", "inés",
+                      "leticia", "pilar", "mariam", "noor", "shirin", "zeynep", "aigerim", "priya", "lakshmi",
+                      "kavitha", "meenakshi", "preeti", "deepti", "aarti", "swati", "jyoti", "gauri", "nomvula",
+                      "siobhan", "niamh", "aoife", "sinead", "ellen", "lynn", "kim", "beth", "jill", "megan"}
+ROLE_SYNONYMS = {"diplomat": {"diplomat", "minister", "ambassador", "envoy", "foreign"},
+                 "spokeswoman": {"spokeswoman", "spokesperson", "spokesman"},
+                 "spokesman": {"spokesman", "spokesperson", "spokeswoman"},
+                 "spokesperson": {"spokesperson", "spokesman", "spokeswoman"},
+                 "official": {"official", "minister", "secretary", "spokesman", "spokeswoman", "spokesperson",
+                              "director", "deputy", "ambassador", "envoy", "chief", "head", "officer", "governor"},
+                 "lawmaker": {"lawmaker", "mp", "senator", "representative", "deputy", "congressman",
+                              "congresswoman", "legislator"},
+                 "chief": {"chief", "head", "director", "commander"}}
+
+
+@dataclass
+class Entity:
+    id: int
+    name: str
+    kind: str  # person | organisation | description
+    roles: set[str] = field(default_factory=set)
+    gender: str | None = None
+
+
+def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end)]
+
+
+def _cap(tok: str) -> bool:
+    return tok[:1].isupper() and (len(tok) > 1 or tok.isalpha())
+
+
+def _is_sentence_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 4):pos].rstrip(" \t\"“‘'«„")
+    return not before or before[-1] in ".!?\n:—–" or pos == 0
+
+
+class InQuotes:
+    """Fast membership test: is a character offset inside any quote span?"""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def __contains__(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]
+
+
+def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[str]]]:
+    """Capitalised name sequences (titles stripped into roles), people and organisations."""
+    out, i = [], 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        if s in inq or not _cap(w):
+            i += 1
+            continue
+        j, seq = i, []
+        while j < len(toks) and toks[j][0] not in inq:
+            tw = toks[j][2]
+            gap_ok = not seq or text[seq[-1][1]:toks[j][0]] in (" ", "\u00a0")
+            if not gap_ok:
+                break
+            if _cap(tw) or (seq and tw.lower() in PARTICLES and j + 1 < len(toks) and _cap(toks[j + 1][2])):
+                seq.append(toks[j])
+                if tw.endswith(("'s", "’s")):
+                    break
+                j += 1
+            else:
+                break
+        i = max(j, i + 1)
+        mention = _name_from_seq(text, seq)
+        if mention:
+            out.append(mention)
+    return out
+
+
+def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
+    roles = set()
+    while seq and (seq[0][2].lower().rstrip(".") in lexicon.TITLES or seq[0][2].lower() in lexicon.TITLES
+                   or seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2].lower() in lexicon.PLACES):
+        w = seq[0][2].lower()
+        if w in lexicon.TITLES or w.rstrip(".") in lexicon.TITLES:
+            roles.add(w.rstrip("."))
+        seq = seq[1:]
+    if not seq:
+        return None
+    possessive = seq[-1][2].endswith(("'s", "’s"))
+    words = [t[2] for t in seq]
+    end = seq[-1][1] - (2 if possessive else 0)
+    low = [w.lower().rstrip("'s’") for w in words]
+    if any(w in lexicon.ORG_NOUNS for w in low):
+        kind = "organisation"
+    elif all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low):
+        kind = "place"
+    elif len(words) == 1 and (words[0].isupper() and len(words[0]) > 1 or low[0] in lexicon.TITLES):
+        return None
+    else:
+        kind = "name"
+    start = seq[0][0]
+    return Mention(start, end, text[start:end], kind), roles
+
+
+DESC_RE = re.compile(
+    r"\b(?:(?:the|a|an|its|his|her|their|our)\s+|[A-Z][\w-]+(?:'s|’s)\s+)((?:[\w-]+\s+){0,3}?)("
+    + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b")
+PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I)\b")
+
+
+def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[Mention], dict[int, set[str]]]:
+    """All speaker mentions outside quotes, in text order, and the roles found in each name's title."""
+    inq = InQuotes(quote_spans)
+    toks = tokens(text)
+    mentions, roles = [], {}
+    for m, r in find_names(text, toks, inq):
+        if m.kind == "place":
+            if _cue_adjacent(text, m.start, m.end):
+                m.kind = "organisation"  # "Tokyo said", "Beijing insists"
+            else:
+                continue
+        roles[m.start] = r
+        mentions.append(m)
+    taken = [(m.start, m.end) for m in mentions]
+    for rx, kind in ((DESC_RE, "description"), (PRONOUN_RE, "pronoun")):
+        for mm in rx.finditer(text):
+            s, e = mm.start(), mm.end()
+            if s in inq or any(a < e and s < b for a, b in taken):
+                continue
+            if kind == "description":
+                s = _desc_start(text, s, mm)
+                head = mm.group(2).lower()
+                kind_here = "organisation" if head in lexicon.ORG_NOUNS else "description"
+            else:
+                kind_here = "pronoun"
+            mentions.append(Mention(s, e, text[s:e], kind_here))
+            taken.append((s, e))
+    mentions.sort(key=lambda m: m.start)
+    return mentions, roles
+
+
+def _desc_start(text: str, s: int, mm: re.Match) -> int:
+    return s
+
+
+def _cue_adjacent(text: str, s: int, e: int) -> bool:
+    after = text[e:e + 25]
+    before = text[max(0, s - 25):s]
+    return bool(re.match(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)", after) and
+                lexicon.CUE_RE.match(re.match(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)",
+                                              after).group(1))) or bool(re.search(r"(?:according to|said|says)\s+$",
+                                                                                  before))
+
+
+# ---------------------------------------------------------------- clustering
+
+
+def _gender_of_first(first: str) -> str | None:
+    f = first.lower().strip(".")
+    if f in FEMALE_NAMES_OTHER:
+        return "f"
+    if f in MALE_A_NAMES:
+        return "m"
+    if len(f) > 2 and f.endswith("a"):
+        return "f"
+    return None
+
+
+def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> list[Entity]:
+    """Assign every mention an entity; returns the entities. Mentions are processed in text order so
+    that pronouns and descriptions resolve to what the reader has seen so far."""
+    ents: list[Entity] = []
+    by_surname: dict[str, Entity] = {}
+    by_org: dict[str, Entity] = {}
+    recent: list[tuple[int, Entity]] = []  # (position, entity) of persons and organisations, in order
+    for m in mentions:
+        if m.kind == "name":
+            ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
+            recent.append((m.start, ent))
+        elif m.kind == "organisation":
+            key = _org_key(m.text)
+            ent = by_org.get(key) or _resolve_description(m, recent, org=True)
+            if ent is None:
+                ent = Entity(len(ents), _strip_article(m.text), "organisation")
+                ents.append(ent)
+            if len(m.text) > len(ent.name) and m.text[:1].isupper():
+                ent.name = m.text
+            by_org[key] = ent
+            recent.append((m.start, ent))
+        elif m.kind == "pronoun":
+            ent = _resolve_pronoun(m, recent)
+            if ent is None:
+                ent = Entity(len(ents), m.text, "description")
+                ents.append(ent)
+        else:
+            ent = _resolve_description(m, recent, org=False)
+            if ent is None:
+                ent = Entity(len(ents), m.text, "description", {m.text.split()[-1].lower()})
+                ents.append(ent)
+                if not m.text.lower().startswith(("a ", "an ")):
+                    recent.append((m.start, ent))
+        m.entity = ent.id
+        _apposition_roles(text, m, ent)
+    return ents
+
+
+def _strip_article(s: str) -> str:
+    return re.sub(r"^(the|a|an)\s+", "", s, flags=re.I)
+
+
+def _org_key(s: str) -> str:
+    words = _strip_article(s).lower().split()
+    return words[-1] if words else s.lower()
+
+
+def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[str], text: str) -> Entity:
+    words = m.text.replace("’s", "").split()
+    surname = words[-1].lower()
+    ent = by_surname.get(surname)
+    if ent is None and len(words) == 1:
+        ent = next((e for e in by_surname.values() if e.name.split()[0].lower() == surname), None)
+    if ent is None:
+        ent = Entity(len(ents), m.text, "person")
+        ents.append(ent)
+        by_surname[surname] = ent
+    elif len(words) > len(ent.name.split()):
+        ent.name = m.text
+    ent.roles |= roles
+    if ent.gender is None:
+        if roles & lexicon.FEMALE_TITLES:
+            ent.gender = "f"
+        elif roles & lexicon.MALE_TITLES:
+            ent.gender = "m"
+        elif len(words) > 1:
+            ent.gender = _gender_of_first(words[0])
+    return ent
+
+
+def _resolve_pronoun(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | None:
+    p = m.text.lower()
+    want = lexicon.PRONOUNS.get(p)
+    for _, ent in reversed(recent[-12:]):
+        if want in ("m", "f") and ent.kind == "person" and ent.gender in (want, None):
+            return ent
+        if want == "p" and ent.kind in ("organisation",):
+            return ent
+    if want in ("m", "f"):
+        return next((e for _, e in reversed(recent) if e.kind == "person"), None)
+    return None
+
+
+def _resolve_description(m: Mention, recent: list[tuple[int, Entity]], org: bool) -> Entity | None:
+    words = m.text.lower().replace("’s", "'s").split()
+    if words[0] in ("a", "an"):
+        return None
+    head = words[-1]
+    wanted = ROLE_SYNONYMS.get(head, {head})
+    for _, ent in reversed(recent):
+        if org != (ent.kind == "organisation"):
+            continue
+        if ent.roles & wanted or (org and _org_key(ent.name) == head):
+            return ent
+    return None
+
+
+def _apposition_roles(text: str, m: Mention, ent: Entity) -> None:
+    """'Volkova, the deputy minister,' and 'the deputy minister, Irina Volkova,' add roles."""
+    after = re.match(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,60}?)[,.]", text[m.end:m.end + 80])
+    if after and ent.kind == "person":
+        ent.roles |= {w.lower().strip("'’s") for w in after.group(1).split()}
+        low = after.group(1).lower().split()
+        if ent.gender is None and set(low) & lexicon.FEMALE_TITLES:
+            ent.gender = "f"
+        elif ent.gender is None and set(low) & lexicon.MALE_TITLES:
+            ent.gender = "m"
+
+
+# ---------------------------------------------------------------- attribution
+
+CAND_FEATURES = ("bias", "after", "log_gap_words", "same_para", "cue_adjacent", "cue_in_gap", "gap_has_quote",
+                 "is_name", "is_pronoun", "is_description", "is_org", "colon_pattern", "according_to",
+                 "object_of_told", "gap_sentence_break", "carry_over", "gap_le3", "first_after", "last_before",
+                 "in_prev_para", "subject_position", "possessive", "subject_of_cue", "after_cue",
+                 "subject_cue_before_quote", "mention_in_sentence", "pronoun_resolved_name")
+
+
+@dataclass
+class Candidate:
+    mention: Mention
+    feats: list[float]
+    cue: tuple[int, int] | None
+
+
+def _cue_span(text: str, s: int, e: int) -> tuple[int, int] | None:
+    m = lexicon.CUE_RE.search(text, s, e)
+    return (m.start(), m.end()) if m else None
+
+
+def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
+                       is_last_before: bool, carry: bool, para_of, resolved_name: bool = False) -> Candidate:
+    """q: (content start, content end, paragraph start, paragraph end)."""
+    qs, qe, ps, pe = q
+    after = m.start >= qe
+    gs, ge = (qe, m.start) if after else (m.end, qs)
+    gap = text[gs:ge] if ge > gs else ""
+    words = len(gap.split())
+    cue = _cue_span(text, gs, ge) if not carry else None
+    if cue is None and not carry:
+        cue = _cue_span(text, max(0, m.start - 25), m.start) or _cue_span(text, m.end, min(len(text), m.end + 30))
+    low_before = text[max(0, m.start - 30):m.start].lower()
+    subj = bool(SUBJ_CUE_RE.match(text, m.end))
+    f = [
+        1.0,
+        float(after),
+        math.log1p(words),
+        float(para_of(m.start) == ps),
+        float(_cue_adjacent(text, m.start, m.end) or bool(re.search(r"\b(said|says|told|added)\s+$", low_before))),
+        float(bool(lexicon.CUE_RE.search(gap))),
+        float(bool(re.search(r"[\"“”«»„]", gap)) and words > 3),
+        float(m.kind == "name"),
+        float(m.kind == "pronoun"),
+        float(m.kind == "description"),
+        float(m.kind == "organisation"),
+        float(not after and gap.rstrip().endswith(":") or bool(re.search(r":\s*[\"“«„‘']?$", gap))),
+        float("according to" in low_before[-20:]),
+        float(bool(re.search(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against)\s+$", low_before))),
+        float(bool(re.search(r"[.!?][\"”’']?\s", gap))),
+        float(carry),
+        float(words <= 3),
+        float(is_first_after),
+        float(is_last_before),
+        float(para_of(m.start) < ps),
+        float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
+        float(text[m.end:m.end + 2] in ("'s", "’s")),
+        float(subj),
+        float(bool(AFTER_CUE_RE.search(low_before))),
+        float(subj and not after and not re.search(r"[.!?][\"”’']?\s", gap)),
+        float(not re.search(r"[.!?][\"”’']?\s", gap) and words <= 40),
+        float(m.kind == "pronoun" and resolved_name),
+    ]
+    return Candidate(m, f, cue)
+
+
+SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},)?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
+                         + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
+AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
+                          + r"|according to)\s+$")
+
+
+class SpeakerRanker:
+    """Linear scores over candidate mentions; the best one is the quote's speaker mention."""
+
+    def __init__(self, coef: list[float] | None = None, meta: dict | None = None):
+        self.coef = coef or default_ranker_coef()
+        self.meta = meta or {}
+
+    def score(self, feats: list[float]) -> float:
+        return sum(c * x for c, x in zip(self.coef, feats))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"features": CAND_FEATURES, "coef": self.coef, **self.meta}, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> SpeakerRanker:
+        d = json.loads(Path(path).read_text())
+        if tuple(d["features"]) != CAND_FEATURES:
+            raise ValueError(f"{path}: speaker ranker was trained with other features; run train.py again")
+        return cls(d["coef"], {k: v for k, v in d.items() if k not in ("features", "coef")})
+
+
+def default_ranker_coef() -> list[float]:
+    w = dict.fromkeys(CAND_FEATURES, 0.0)
+    w.update(bias=-2.0, after=0.5, log_gap_words=-1.0, same_para=1.0, cue_adjacent=2.0, cue_in_gap=1.0,
+             gap_has_quote=-2.0, is_name=0.5, is_pronoun=0.3, colon_pattern=1.5, according_to=2.0,
+             object_of_told=-2.5, gap_sentence_break=-1.5, carry_over=-0.5, gap_le3=1.0, first_after=0.8,
+             last_before=0.5, in_prev_para=-0.5, subject_position=0.5, possessive=-1.0)
+    return [w[f] for f in CAND_FEATURES]
+
+
+class Paragraphs:
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer(r"\n+", text)]
+
+    def __call__(self, pos: int) -> int:
+        return self.starts[bisect.bisect_right(self.starts, pos) - 1]
+
+
+def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Mention], starts: list[int],
+                   prev: Mention | None, para_of, ents: list[Entity]) -> list[Candidate]:
+    """Mentions within reach of a quote (the sentence before it, to the sentence after it) plus the
+    previous quote's speaker mention (carry-over)."""
+    qs, qe, ps, pe = q
+    lo = max(0, qs - 300)
+    hi = min(len(text), qe + 250)
+    i = bisect.bisect_left(starts, lo)
+    near = []
+    while i < len(mentions) and mentions[i].start < hi:
+        m = mentions[i]
+        if not (qs <= m.start < qe) and (m.start >= ps or para_of(m.start) == para_of(max(0, ps - 1))):
+            near.append(m)
+        i += 1
+    near = [m for m in near if m.start < pe or m.start < qs]
+    after = [m for m in near if m.start >= qe]
+    before = [m for m in near if m.end <= qs]
+    cands = [candidate_features(text, q, m, m is (after[0] if after else None), m is (before[-1] if before else None),
+                                False, para_of, ents[m.entity].kind == "person") for m in near]
+    if prev is not None and all(prev.start != m.start for m in near):
+        cands.append(candidate_features(text, q, prev, False, False, True, para_of, ents[prev.entity].kind == "person"))
+    return cands
+
+
+@dataclass
+class Attribution:
+    speaker: str | None
+    mention: tuple[int, int] | None
+    cue: tuple[int, int] | None
+    confidence: float
+
+
+def _norm_words(s: str) -> str:
+    return " ".join(re.findall(r"\w+", s.lower()))
+
+
+def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRanker | None = None) -> list[Attribution]:
+    """Speaker, speaker mention, cue and confidence for each quote (content start, end, kind), in order."""
+    ranker = ranker or SpeakerRanker()
+    spans = [(s, e) for s, e, _ in quotes]
+    mentions, roles = find_mentions(text, spans)
+    ents = cluster(text, mentions, roles)
+    starts = [m.start for m in mentions]
+    para_of = Paragraphs(text)
+    out, prev = [], None
+    for s, e, kind in quotes:
+        if kind == "headline":
+            out.append(None)
+            continue
+        ps = para_of(s)
+        pe = text.find("\n", e)
+        pe = len(text) if pe < 0 else pe
+        cands = candidates_for(text, (s, e, ps, pe), mentions, starts, prev, para_of, ents)
+        if not cands:
+            out.append(Attribution(None, None, None, 0.0))
+            continue
+        scores = [ranker.score(c.feats) for c in cands]
+        best = max(range(len(cands)), key=scores.__getitem__)
+        z = max(scores)
+        conf = math.exp(0.0) / sum(math.exp(x - z) for x in scores)
+        conf *= 1.0 / (1.0 + math.exp(-z))
+        c = cands[best]
+        prev = c.mention
+        out.append(Attribution(ents[c.mention.entity].name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
+    # headline quotes: the speaker of a body quote that repeats the headline's words
+    for i, (s, e, kind) in enumerate(quotes):
+        if out[i] is None:
+            words = _norm_words(text[s:e])
+            src = next((a for (s2, e2, k2), a in zip(quotes, out)
+                        if k2 != "headline" and a is not None and a.speaker and words and words in _norm_words(text[s2:e2])),
+                       None)
+            out[i] = Attribution(src.speaker if src else None, None, None, round(0.5 * src.confidence, 4) if src else 0.0)
+    return out
+
+
+def ranker_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], list[int]]:
+    """Candidate features, labels (1: overlaps the gold speaker mention) and group ids, over the gold
+    quotes of docs ({"text", "quotes": [{"start", "end", "kind", "speaker_mention"}]})."""
+    X, y, groups = [], [], []
+    for doc in docs:
+        text = doc["text"]
+        quotes = sorted(doc["quotes"], key=lambda q: q["start"])
+        mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
+        ents = cluster(text, mentions, roles)
+        starts, para_of, prev = [m.start for m in mentions], Paragraphs(text), None
+        for q in quotes:
+            gold = q.get("speaker_mention")
+            if q.get("kind") == "headline" or not gold:
+                continue
+            s, e = q["start"], q["end"]
+            pe = text.find("\n", e)
+            cands = candidates_for(text, (s, e, para_of(s), len(text) if pe < 0 else pe), mentions, starts, prev,
+                                   para_of, ents)
+            labels = [int(min(c.mention.end, gold["end"]) > max(c.mention.start, gold["start"])) for c in cands]
+            if any(labels):
+                gid = len(set(groups))
+                X += [c.feats for c in cands]
+                y += labels
+                groups += [gid] * len(cands)
+                prev = cands[labels.index(1)].mention
+    return X, y, groups
+
+
+def train_speaker_ranker(docs: list[dict], c: float = 1.0) -> SpeakerRanker:
+    """Fit the ranker's coefficients (pointwise logistic regression) on gold-annotated articles."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, _ = ranker_examples(docs)
+    if not X or len(set(y)) < 2:
+        raise ValueError("no speaker-mention examples to train the ranker on")
+    lr = LogisticRegression(C=c, max_iter=3000, fit_intercept=False).fit(X, y)
+    return SpeakerRanker([float(v) for v in lr.coef_[0]], {"n_candidates": len(X), "n_quotes": sum(y)})
