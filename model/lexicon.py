@@ -43,7 +43,7 @@ WORK_WORDS = {"show", "episode", "program", "programme", "documentary", "film", 
               "operation", "doctrine", "initiative", "strategy", "act", "bill", "resolution", "declaration"}
 SMALL_WORDS = {"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "by", "from", "de", "la"}
 
-PRONOUNS = {"he": "m", "she": "f", "they": "p", "we": "p", "i": "s"}
+PRONOUNS = {"he": "m", "she": "f", "they": "p", "we": "p", "i": "s", "it": "o", "who": "r"}
 TITLES = {
     "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sen", "sen.", "rep", "rep.", "gov",
     "gov.", "gen", "gen.", "adm", "adm.", "col", "col.", "lt", "lt.", "capt", "capt.", "sir", "dame", "lord",
@@ -56,7 +56,8 @@ TITLES = {
     "acting", "former", "senior", "junior", "press", "attorney", "leader", "opposition", "coast", "guard",
     "rear", "lieutenant", "sergeant", "major", "councillor", "councilor", "assemblyman", "assemblywoman",
     "congressman", "congresswoman", "rev", "rev.", "father", "bishop", "head", "candidate", "nominee",
-    "democratic", "republican", "frontrunner", "front-runner", "executive", "officer", "analyst", "former",
+    "democratic", "republican", "frontrunner", "front-runner", "executive", "officer", "analyst", "rank", "class",
+    "student", "professor", "dr", "fisherman", "veteran", "activist", "historian", "economist", "researcher",
 }
 FEMALE_TITLES = {"mrs", "mrs.", "ms", "ms.", "spokeswoman", "chairwoman", "congresswoman", "assemblywoman",
                  "queen", "princess", "dame", "madam", "mother", "sister", "businesswoman"}
@@ -75,7 +76,7 @@ ROLE_NOUNS = {
     "farmer", "owner", "worker", "woman", "man", "islander", "islanders", "villager", "protester",
     "protesters", "demonstrators", "economist", "strategist", "pollster", "operative", "manager",
     "chancellor", "king", "queen", "judge", "lawyer", "attorney", "prosecutor", "ministry", "government",
-    "foreign ministry", "kremlin", "embassy", "agency", "statement", "campaign", "committee", "council",
+    "foreign ministry", "kremlin", "embassy", "agency", "campaign", "committee", "council",
     "administration", "department", "office", "party", "spokespeople", "deputy", "businessman", "mother",
     "father", "writer", "author", "columnist", "editor", "reporter", "correspondent", "pilot", "sailor",
     "soldier", "guard", "coastguard", "navy", "army", "military", "crew", "skipper", "organiser", "organizer",
@@ -129,4 +130,16 @@ PLACES = {
     "michigan", "wisconsin", "colorado", "arizona", "georgia", "syria", "iraq", "israel", "mexico",
     "canada", "obamacare", "isis", "white", "capitol", "hill", "wall", "street", "twitter", "facebook",
     "cnn", "fox", "msnbc", "google", "god", "christmas", "easter", "internet", "world", "war", "ii",
+}
+# words that make a capitalised sequence a thing, an event or a place, never a speaker
+NON_PERSON = {
+    "war", "treaty", "declaration", "day", "strait", "act", "law", "charter", "convention", "agreement", "accord",
+    "games", "olympics", "cup", "plan", "zone", "line", "river", "mountains", "mount", "lake", "bay", "gulf",
+    "peninsula", "archipelago", "reef", "shoal", "rocks", "street", "square", "avenue", "road", "airport",
+    "harbour", "harbor", "station", "stadium", "museum", "hall", "palace", "temple", "church", "mosque",
+    "summit", "conference", "resolution", "article", "constitution", "amendment", "doctrine",
+    "operation", "exercise", "award", "prize", "studies", "affairs", "relations", "rights", "policy", "island",
+    "islands", "sea", "ocean", "strait", "province", "prefecture", "region", "county", "district", "city",
+    "village", "town", "valley", "desert", "coast", "territory", "territories", "republic", "kingdom", "empire",
+    "dynasty", "era", "week", "month", "year", "season", "festival", "hotel", "bridge", "canal", "cape", "point",
 }

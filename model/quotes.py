@@ -168,8 +168,9 @@ def assign_kinds(text: str, spans: list[Span]) -> None:
     for a, b in zip(spans, spans[1:]):
         gap = text[a.end:b.start]
         if (a.kind in ("direct", "partial", "split") and b.kind in ("direct", "partial")
-                and a.para_start == b.para_start and len(gap.split()) <= 10 and SPLIT_GAP_RE.search(gap)
-                and lexicon.CUE_RE.search(gap) and not content_ends_sentence(text[a.start:a.end])):
+                and a.para_start == b.para_start and len(gap.split()) <= 25 and lexicon.CUE_RE.search(gap)
+                and (SPLIT_GAP_RE.search(gap) or text[a.start:a.end].rstrip().endswith(",") or gap.lstrip()[:2] in
+                     (",\"", ",”", ",’", ",'"))):
             a.kind = b.kind = "split"
 
 
@@ -290,3 +291,28 @@ def detect(text: str, qfilter: QuoteFilter | None = None) -> list[Span]:
         if sp.score >= qfilter.threshold:
             kept.append(sp)
     return kept
+
+
+def filter_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
+    """Features and labels (1: the span is an annotated quote) of every scanned span in docs."""
+    X, y = [], []
+    for doc in docs:
+        text = doc["text"]
+        gold = {_trim(text, q["start"], q["end"]) for q in doc["quotes"]}
+        spans = scan(text)
+        assign_kinds(text, spans)
+        for sp in spans:
+            X.append(span_features(text, sp))
+            y.append(int((sp.start, sp.end) in gold))
+    return X, y
+
+
+def train_quote_filter(docs: list[dict], c: float = 1.0, threshold: float = 0.5) -> QuoteFilter:
+    """Fit the quote / not-quote filter (logistic regression) on gold-annotated articles."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = filter_examples(docs)
+    if len(set(y)) < 2:
+        raise ValueError("the quote filter needs both quotes and non-quotes to train on")
+    lr = LogisticRegression(C=c, max_iter=3000, fit_intercept=False).fit(X, y)
+    return QuoteFilter([float(v) for v in lr.coef_[0]], threshold, {"n_spans": len(y), "n_quotes": sum(y)})

@@ -55,6 +55,7 @@ class Entity:
     kind: str  # person | organisation | description
     roles: set[str] = field(default_factory=set)
     gender: str | None = None
+    confirmed: bool = False  # seen with a title, a role, an age or a speech verb: surely a speaker
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
@@ -82,8 +83,20 @@ class InQuotes:
         return i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]
 
 
+CONNECTORS = {"of", "for", "and", "on"}
+
+
+def _possessive(w: str) -> bool:
+    return w.endswith(("'s", "’s"))
+
+
+def _bare(w: str) -> str:
+    return (w[:-2] if _possessive(w) else w).lower()
+
+
 def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[str]]]:
-    """Capitalised name sequences (titles stripped into roles), people and organisations."""
+    """Capitalised name sequences, titles stripped into roles: people, organisations, places and
+    lone capitalised words ('single') that may be surnames."""
     out, i = [], 0
     while i < len(toks):
         s, e, w = toks[i]
@@ -93,88 +106,129 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
         j, seq = i, []
         while j < len(toks) and toks[j][0] not in inq:
             tw = toks[j][2]
-            gap_ok = not seq or text[seq[-1][1]:toks[j][0]] in (" ", "\u00a0")
-            if not gap_ok:
+            if seq and text[seq[-1][1]:toks[j][0]] not in (" ", "\u00a0"):
                 break
-            if _cap(tw) or (seq and tw.lower() in PARTICLES and j + 1 < len(toks) and _cap(toks[j + 1][2])):
+            nxt_cap = j + 1 < len(toks) and _cap(toks[j + 1][2])
+            if _cap(tw) or (seq and nxt_cap and (tw.lower() in PARTICLES or tw in CONNECTORS)):
                 seq.append(toks[j])
-                if tw.endswith(("'s", "’s")):
-                    break
                 j += 1
+                if _possessive(tw):
+                    break
             else:
                 break
         i = max(j, i + 1)
         mention = _name_from_seq(text, seq)
         if mention:
+            m, roles = mention
+            prev = out[-1][0] if out else None
+            if (m.kind == "organisation" and prev is not None and prev.kind == "place"
+                    and _possessive(text[prev.start:prev.end + 2]) and text[prev.end + 2:m.start] == " "):
+                out[-1] = (Mention(prev.start, m.end, text[prev.start:m.end], "organisation"), roles)
+                continue
             out.append(mention)
     return out
 
 
+def _is_stripped(w: str) -> bool:
+    low = w.lower()
+    return (low in lexicon.TITLES or low.rstrip(".") in lexicon.TITLES or low in lexicon.NON_NAME_CAPS
+            or low in lexicon.PLACES or low in lexicon.ROLE_NOUNS)
+
+
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
+    while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
+        seq = seq[1:]
+    while seq and seq[-1][2] in CONNECTORS:
+        seq = seq[:-1]
+    if not seq:
+        return None
+    if any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq):
+        end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
+        return Mention(seq[0][0], end, text[seq[0][0]:end], "organisation"), set()
+    cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
+               len(seq))
+    seq = seq[:cut]
     roles = set()
-    while seq and (seq[0][2].lower().rstrip(".") in lexicon.TITLES or seq[0][2].lower() in lexicon.TITLES
-                   or seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2].lower() in lexicon.PLACES):
-        w = seq[0][2].lower()
-        if w in lexicon.TITLES or w.rstrip(".") in lexicon.TITLES:
-            roles.add(w.rstrip("."))
+    while seq and _is_stripped(seq[0][2]) and not (len(seq) == 1 and _possessive(seq[0][2])):
+        w = seq[0][2].lower().rstrip(".")
+        if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS:
+            roles.add(w)
         seq = seq[1:]
     if not seq:
         return None
-    possessive = seq[-1][2].endswith(("'s", "’s"))
     words = [t[2] for t in seq]
-    end = seq[-1][1] - (2 if possessive else 0)
-    low = [w.lower().rstrip("'s’") for w in words]
-    if any(w in lexicon.ORG_NOUNS for w in low):
-        kind = "organisation"
-    elif all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low):
-        kind = "place"
-    elif len(words) == 1 and (words[0].isupper() and len(words[0]) > 1 or low[0] in lexicon.TITLES):
-        return None
-    else:
-        kind = "name"
+    end = seq[-1][1] - (2 if _possessive(words[-1]) else 0)
+    low = [_bare(w) for w in words]
     start = seq[0][0]
+    if all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low):
+        kind = "place"
+    elif any(w in lexicon.NON_PERSON for w in low):
+        return None
+    elif len(words) >= 2:
+        kind = "name"
+    elif words[0].isupper() and len(words[0]) > 1:
+        kind = "organisation" if len(words[0]) <= 6 else "single"  # IOC, NATO, ASEAN
+    else:
+        kind = "name" if roles else "single"
     return Mention(start, end, text[start:end], kind), roles
 
 
 DESC_RE = re.compile(
-    r"\b(?:(?:the|a|an|its|his|her|their|our)\s+|[A-Z][\w-]+(?:'s|’s)\s+)((?:[\w-]+\s+){0,3}?)("
-    + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b")
-PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I)\b")
+    r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)((?:[\w-]+\s+){0,3}?)("
+    + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b"
+    # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
+    r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
+    r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?")
+PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
 def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[Mention], dict[int, set[str]]]:
     """All speaker mentions outside quotes, in text order, and the roles found in each name's title."""
     inq = InQuotes(quote_spans)
-    toks = tokens(text)
+    names = find_names(text, tokens(text), inq)
+    known = {_bare(w) for m, _ in names if m.kind == "name" for w in m.text.split()}
     mentions, roles = [], {}
-    for m, r in find_names(text, toks, inq):
-        if m.kind == "place":
-            if _cue_adjacent(text, m.start, m.end):
-                m.kind = "organisation"  # "Tokyo said", "Beijing insists"
+    for m, r in names:
+        if m.kind == "place" or m.kind == "single":
+            if m.kind == "single" and _bare(m.text) in known:
+                m.kind = "name"
+            elif _cue_adjacent(text, m.start, m.end):
+                m.kind = "organisation" if m.kind == "place" else "name"  # "Tokyo said", "Hoshino said"
             else:
                 continue
         roles[m.start] = r
         mentions.append(m)
+    name_ends = {m.end for m in mentions}
+    name_starts = {m.start for m in mentions}
+    for mm in DESC_RE.finditer(text):
+        s, e = mm.start(), mm.end()
+        if s in inq or s - 2 in name_ends and text[s - 2:s] == ", " or text[e:e + 2] == ", " and e + 2 in name_starts:
+            continue  # an apposition: the name beside it is the mention
+        inside = [m for m in mentions if s <= m.start and m.end <= e]
+        if any(m.kind == "name" and " " in m.text for m in inside) or any(
+                m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in mentions):
+            continue
+        head = mm.group(2).lower()
+        if head in lexicon.ORG_NOUNS and inside:
+            continue
+        mentions = [m for m in mentions if m not in inside]
+        mentions.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
     taken = [(m.start, m.end) for m in mentions]
-    for rx, kind in ((DESC_RE, "description"), (PRONOUN_RE, "pronoun")):
+    for rx, kind in ((PRONOUN_RE, "pronoun"),):
         for mm in rx.finditer(text):
             s, e = mm.start(), mm.end()
             if s in inq or any(a < e and s < b for a, b in taken):
                 continue
             if kind == "description":
-                s = _desc_start(text, s, mm)
-                head = mm.group(2).lower()
-                kind_here = "organisation" if head in lexicon.ORG_NOUNS else "description"
+                pass
             else:
+                if mm.group(1).lower() in ("it", "who", "they") and not SUBJ_CUE_RE.match(text, e):
+                    continue
                 kind_here = "pronoun"
             mentions.append(Mention(s, e, text[s:e], kind_here))
             taken.append((s, e))
     mentions.sort(key=lambda m: m.start)
     return mentions, roles
-
-
-def _desc_start(text: str, s: int, mm: re.Match) -> int:
-    return s
 
 
 def _cue_adjacent(text: str, s: int, e: int) -> bool:
@@ -189,8 +243,20 @@ def _cue_adjacent(text: str, s: int, e: int) -> bool:
 # ---------------------------------------------------------------- clustering
 
 
+def _gender_of_name(words: list[str]) -> str | None:
+    last = words[-1].lower()
+    if last.endswith(("ova", "eva", "ina", "aya", "ska", "yte", "ite", "iene")):
+        return "f"
+    g = _gender_of_first(words[0])
+    if g is None and last.endswith(("ov", "ev", "in", "sky", "skiy", "skyi", "enko", "uk")):
+        return "m"
+    return g
+
+
 def _gender_of_first(first: str) -> str | None:
     f = first.lower().strip(".")
+    if len(f) > 3 and f.endswith(("ko", "mi", "ka", "ki")) and f not in ("hiroki", "kazuki", "yuki"):
+        return "f" if f.endswith(("ko", "mi", "ka")) else None
     if f in FEMALE_NAMES_OTHER:
         return "f"
     if f in MALE_A_NAMES:
@@ -207,6 +273,7 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
     by_surname: dict[str, Entity] = {}
     by_org: dict[str, Entity] = {}
     recent: list[tuple[int, Entity]] = []  # (position, entity) of persons and organisations, in order
+    last: Mention | None = None
     for m in mentions:
         if m.kind == "name":
             ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
@@ -221,6 +288,8 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
                 ent.name = m.text
             by_org[key] = ent
             recent.append((m.start, ent))
+        elif m.kind == "pronoun" and m.text == "who" and last is not None and m.start - last.end < 80:
+            ent = ents[last.entity]  # "Hoshino, 82, who left Shikotan as a boy"
         elif m.kind == "pronoun":
             ent = _resolve_pronoun(m, recent)
             if ent is None:
@@ -234,6 +303,7 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
                 if not m.text.lower().startswith(("a ", "an ")):
                     recent.append((m.start, ent))
         m.entity = ent.id
+        last = m
         _apposition_roles(text, m, ent)
     return ents
 
@@ -260,23 +330,29 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
     elif len(words) > len(ent.name.split()):
         ent.name = m.text
     ent.roles |= roles
+    ent.confirmed = ent.confirmed or bool(roles) or _cue_adjacent(text, m.start, m.end) or bool(
+        re.match(r",\s+(?:\d{2},|(?:a|an|the|who)\b)", text[m.end:m.end + 8]))
     if ent.gender is None:
         if roles & lexicon.FEMALE_TITLES:
             ent.gender = "f"
         elif roles & lexicon.MALE_TITLES:
             ent.gender = "m"
         elif len(words) > 1:
-            ent.gender = _gender_of_first(words[0])
+            ent.gender = _gender_of_name(words)
     return ent
 
 
 def _resolve_pronoun(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | None:
     p = m.text.lower()
     want = lexicon.PRONOUNS.get(p)
+    if want in ("m", "f"):
+        window = [e for _, e in reversed(recent[-12:]) if e.kind == "person"]
+        for confirmed, ok in ((True, (want,)), (True, (want, None)), (False, (want,)), (False, (want, None))):
+            ent = next((e for e in window if e.gender in ok and (e.confirmed or not confirmed)), None)
+            if ent is not None:
+                return ent
     for _, ent in reversed(recent[-12:]):
-        if want in ("m", "f") and ent.kind == "person" and ent.gender in (want, None):
-            return ent
-        if want == "p" and ent.kind in ("organisation",):
+        if want in ("p", "o") and ent.kind in ("organisation",):
             return ent
     if want in ("m", "f"):
         return next((e for _, e in reversed(recent) if e.kind == "person"), None)
@@ -375,7 +451,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     return Candidate(m, f, cue)
 
 
-SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},)?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
+SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
                          + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
 AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
                           + r"|according to)\s+$")
@@ -482,8 +558,9 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         conf = math.exp(0.0) / sum(math.exp(x - z) for x in scores)
         conf *= 1.0 / (1.0 + math.exp(-z))
         c = cands[best]
+        ent = ents[c.mention.entity]
         prev = c.mention
-        out.append(Attribution(ents[c.mention.entity].name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
+        out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
     for i, (s, e, kind) in enumerate(quotes):
         if out[i] is None:
@@ -491,6 +568,9 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             src = next((a for (s2, e2, k2), a in zip(quotes, out)
                         if k2 != "headline" and a is not None and a.speaker and words and words in _norm_words(text[s2:e2])),
                        None)
+            if src is None:  # else the article's first quoted speaker with a name
+                src = next((a for (_, _, k2), a in zip(quotes, out) if k2 != "headline" and a is not None
+                            and a.speaker and a.speaker[:1].isupper()), None)
             out[i] = Attribution(src.speaker if src else None, None, None, round(0.5 * src.confidence, 4) if src else 0.0)
     return out
 
