@@ -200,8 +200,13 @@ def load_adjudicated(path: Path) -> dict:
 
 
 def parse_sources(src_dir: Path) -> tuple[list[SourceArticle], list[str]]:
+    return parse_source_files(sorted(Path(src_dir).glob("*.txt")))
+
+
+def parse_source_files(paths: list[Path]) -> tuple[list[SourceArticle], list[str]]:
+    """Parsed articles of every file, and every fault ('file:line id: reason')."""
     arts, errors = [], []
-    for path in sorted(src_dir.glob("*.txt")):
+    for path in paths:
         try:
             file_arts = read_source(path)
         except SourceError as e:
@@ -215,21 +220,26 @@ def parse_sources(src_dir: Path) -> tuple[list[SourceArticle], list[str]]:
     return arts, errors
 
 
-def build(src_dir: Path = DATA / "source", out_dir: Path = DATA / "corpus") -> dict[str, list[dict]]:
-    """Build the JSONL splits from the source files. About a third of the articles (chosen by a hash
-    of their id) take the counter-statement as target, with FAVOR and AGAINST swapped."""
+def build_records(paths: list[Path], adjudicated: dict | None = None) -> list[dict]:
+    """Corpus records of the source files, sorted by id. About a third of the articles (chosen by a
+    hash of their id) take the counter-statement as target, with FAVOR and AGAINST swapped."""
     disputes = load_disputes()
-    arts, errors = parse_sources(src_dir)
+    arts, errors = parse_source_files(paths)
     if errors:
         raise SourceError("\n".join(errors))
-    adjudicated = load_adjudicated(DATA / "annotation" / "adjudicated.tsv")
+    return [to_record(a, disputes, _h("target:" + a.id) % 3 == 0, adjudicated or {})
+            for a in sorted(arts, key=lambda a: a.id)]
+
+
+def build(src_dir: Path = DATA / "source", out_dir: Path = DATA / "corpus") -> dict[str, list[dict]]:
+    """Build the JSONL splits from the source files, with the settled second-pass labels applied."""
+    records = build_records(sorted(Path(src_dir).glob("*.txt")),
+                            load_adjudicated(DATA / "annotation" / "adjudicated.tsv"))
     by_dispute = collections.defaultdict(list)
-    for a in arts:
-        by_dispute[a.meta.get("dispute", "")].append(a.id)
+    for r in records:
+        by_dispute[r["dispute"]].append(r["id"])
     split = assign_splits(by_dispute)
-    out = {s: [] for s in SPLITS}
-    for a in sorted(arts, key=lambda a: a.id):
-        out[split[a.id]].append(to_record(a, disputes, _h("target:" + a.id) % 3 == 0, adjudicated))
+    out = {s: [r for r in records if split[r["id"]] == s] for s in SPLITS}
     out_dir.mkdir(parents=True, exist_ok=True)
     for s, recs in out.items():
         with open(out_dir / f"{s}.jsonl", "w", encoding="utf-8") as f:
@@ -367,6 +377,63 @@ def check_source_file(path: Path) -> list[str]:
     return faults
 
 
+# ---------------------------------------------------------------- double annotation
+
+
+def write_blind(src: Path, out: Path) -> int:
+    """A copy of a source file for the second stance pass: quotes marked [[qN ...]], labels hidden."""
+    disputes = load_disputes()
+    lines = []
+    for a in read_source(src):
+        parse_article(a)
+        d = disputes[a.meta["dispute"]]
+        text, pos = [], 0
+        for q in sorted(a.quotes, key=lambda q: q["start"]):
+            text += [a.text[pos:q["start"]], f"[[{q['qid']} ", a.text[q["start"]:q["end"]], "]]"]
+            pos = q["end"]
+        text.append(a.text[pos:])
+        lines += [f"=== {a.id}", f"CLAIM: {d['claim']}", f"QUOTES: {' '.join(q['qid'] for q in a.quotes)}", "",
+                  "".join(text), ""]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return len(lines)
+
+
+def read_labels(path: Path) -> dict[tuple[str, str], str]:
+    """(article id, qid) -> label from a TSV of `id<TAB>qid<TAB>label[<TAB>note]` lines."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) >= 3 and parts[2] in LABELS and not line.startswith("#"):
+            out[(parts[0], parts[1])] = parts[2]
+    return out
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pe = sum((a.count(c) / n) * (b.count(c) / n) for c in LABELS)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def agreement(src_dir: Path = DATA / "source", pass2_dir: Path = DATA / "annotation" / "pass2") -> dict:
+    """Kappa between the writers' labels and the second pass, and the list of disagreements."""
+    first = {}
+    for a in parse_sources(src_dir)[0]:
+        for q in a.quotes:
+            first[(a.id, q["qid"])] = q["stance"]
+    second = {}
+    for p in sorted(pass2_dir.glob("*.tsv")):
+        second.update(read_labels(p))
+    keys = sorted(k for k in first if k in second)
+    a, b = [first[k] for k in keys], [second[k] for k in keys]
+    return {"n_first": len(first), "n_both": len(keys), "agreement": sum(x == y for x, y in zip(a, b)) / max(1, len(keys)),
+            "kappa": cohen_kappa(a, b), "missing": sorted(k for k in first if k not in second),
+            "disagreements": [(k, first[k], second[k]) for k in keys if first[k] != second[k]]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m model.corpus", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -374,7 +441,22 @@ def main(argv: list[str] | None = None) -> int:
         "--dir", type=Path, default=DATA / "corpus")
     sub.add_parser("build", help="build data/corpus/*.jsonl from data/source/*.txt")
     sub.add_parser("check", help="check source files while writing them").add_argument("files", nargs="+", type=Path)
+    blind = sub.add_parser("blind", help="write a blinded copy of a source file for the second stance pass")
+    blind.add_argument("src", type=Path)
+    blind.add_argument("out", type=Path)
+    sub.add_parser("agreement", help="Cohen's kappa between the two stance passes; list the disagreements")
     a = ap.parse_args(argv)
+    if a.cmd == "blind":
+        write_blind(a.src, a.out)
+        print(f"wrote {a.out}")
+        return 0
+    if a.cmd == "agreement":
+        r = agreement()
+        print(f"quotes labelled twice: {r['n_both']} of {r['n_first']}; raw agreement {r['agreement']:.3f}; "
+              f"Cohen's kappa {r['kappa']:.3f}; disagreements {len(r['disagreements'])}")
+        for (aid, qid), x, y in r["disagreements"]:
+            print(f"{aid}\t{qid}\t{x}\t{y}")
+        return 0
     if a.cmd == "check":
         faults = [f for p in a.files for f in check_source_file(p)]
         for f in faults:

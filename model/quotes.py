@@ -23,6 +23,7 @@ CLOSERS = {
     "“": ("”", "\""), "„": ("“", "”"), "«": ("»",), "\"": ("\"", "”"), "''": ("''", "\"", "”"), "``": ("''",),
     "‟": ("”",), "‘": ("’",), "'": ("'", "’"), "‹": ("›",), "‚": ("‘", "’"), "»": ("«",),
 }
+QUOTE_CHARS = set("\"'“”‘’«»„‟‹›‚`")
 DOUBLE = {"“", "”", "„", "«", "»", "\"", "''", "``", "‟"}
 MARK_RE = re.compile(r"''|``|[\"“”„‟«»‘’'‹›‚]")
 OPEN_PUNCT = set("([{—–-/:;,")
@@ -143,10 +144,14 @@ def scan(text: str) -> list[Span]:
 
 
 def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
+    """A headline, sub-headline or caption: the article's first line (when more follows), or a short
+    line that does not end as a sentence does."""
     line = text[ps:pe].strip()
     words = line.split()
-    return first_line or (len(words) <= 16 and not line.endswith((".", ":", ",", ";")) and
-                          not line.endswith(tuple("\"”’'»“")))
+    if first_line and len(words) <= 25 and text[pe:].strip():
+        return True
+    return len(words) <= 16 and not line.endswith((".", ":", ",", ";", "?", "!")) and not line.endswith(
+        tuple("\"”’'»“"))
 
 
 def assign_kinds(text: str, spans: list[Span]) -> None:

@@ -130,7 +130,7 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
 
 
 def _is_stripped(w: str) -> bool:
-    low = w.lower()
+    low = _bare(w)
     return (low in lexicon.TITLES or low.rstrip(".") in lexicon.TITLES or low in lexicon.NON_NAME_CAPS
             or low in lexicon.PLACES or low in lexicon.ROLE_NOUNS)
 
@@ -148,9 +148,11 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
                len(seq))
     seq = seq[:cut]
+    if len(seq) == 1 and _possessive(seq[0][2]) and _bare(seq[0][2]) in lexicon.PLACES:
+        return Mention(seq[0][0], seq[0][1] - 2, seq[0][2][:-2], "place"), set()  # "Japan's" before an org
     roles = set()
-    while seq and _is_stripped(seq[0][2]) and not (len(seq) == 1 and _possessive(seq[0][2])):
-        w = seq[0][2].lower().rstrip(".")
+    while seq and _is_stripped(seq[0][2]):
+        w = _bare(seq[0][2]).rstrip(".")
         if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS:
             roles.add(w)
         seq = seq[1:]
@@ -174,7 +176,8 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
 
 
 DESC_RE = re.compile(
-    r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)((?:[\w-]+\s+){0,3}?)("
+    r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
+    r"((?:(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has)\b)[\w'’-]+\s+){0,3})("
     + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b"
     # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
@@ -202,8 +205,11 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
     name_starts = {m.start for m in mentions}
     for mm in DESC_RE.finditer(text):
         s, e = mm.start(), mm.end()
-        if s in inq or s - 2 in name_ends and text[s - 2:s] == ", " or text[e:e + 2] == ", " and e + 2 in name_starts:
+        if s in inq or s - 2 in name_ends and text[s - 2:s] == ", ":
             continue  # an apposition: the name beside it is the mention
+        if text[e:e + 2] == ", " and e + 2 in name_starts:  # "the chief spokesman, Kenji Harada,"
+            roles.setdefault(e + 2, set()).update(_bare(w) for w in mm.group(0).split()[1:])
+            continue
         inside = [m for m in mentions if s <= m.start and m.end <= e]
         if any(m.kind == "name" and " " in m.text for m in inside) or any(
                 m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in mentions):
@@ -377,7 +383,7 @@ def _apposition_roles(text: str, m: Mention, ent: Entity) -> None:
     """'Volkova, the deputy minister,' and 'the deputy minister, Irina Volkova,' add roles."""
     after = re.match(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,60}?)[,.]", text[m.end:m.end + 80])
     if after and ent.kind == "person":
-        ent.roles |= {w.lower().strip("'’s") for w in after.group(1).split()}
+        ent.roles |= {_bare(w) for w in after.group(1).split()}
         low = after.group(1).lower().split()
         if ent.gender is None and set(low) & lexicon.FEMALE_TITLES:
             ent.gender = "f"

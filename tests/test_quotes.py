@@ -1,0 +1,96 @@
+"""Quote detection: every mark style, kinds, non-quotes, and no crash on any input."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.quotes import QuoteFilter, detect, filter_examples, scan, train_quote_filter
+
+
+def contents(text, qf=None):
+    return [text[s.start:s.end] for s in detect(text, qf)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"We will not give up the islands," he said.', "We will not give up the islands,"),
+    ("“We will not give up the islands,” he said.", "We will not give up the islands,"),
+    ("‘We will not give up the islands,’ he said.", "We will not give up the islands,"),
+    ("'We will not give up the islands,' he said.", "We will not give up the islands,"),
+    ("«We will not give up the islands», he said.", "We will not give up the islands"),
+    ("„We will not give up the islands“, sagte er.", "We will not give up the islands"),
+    ("''We will not give up the islands,'' he said.", "We will not give up the islands,"),
+])
+def test_every_mark_style(text, expected):
+    assert contents(text) == [expected]
+
+
+def test_apostrophes_are_not_marks():
+    text = "'Japan's claim is the fishermen's claim, and we don't drop it,' said the mayor of Nemuro."
+    assert contents(text) == ["Japan's claim is the fishermen's claim, and we don't drop it,"]
+
+
+def test_nested_quote_stays_inside():
+    text = '"They called it \'a gift\', and we called it theft," she said.'
+    assert contents(text) == ["They called it 'a gift', and we called it theft,"]
+
+
+def test_multi_paragraph_quote_reopens_each_paragraph():
+    text = ('He read the statement aloud:\n\n"The islands were taken in 1945.\n\n'
+            '"They must be returned, and we will say so every year," he said.')
+    spans = detect(text)
+    assert [text[s.start:s.end] for s in spans] == ["The islands were taken in 1945.",
+                                                    "They must be returned, and we will say so every year,"]
+    assert {s.kind for s in spans} == {"multi-paragraph"}
+
+
+def test_split_quote_kinds():
+    text = '"We will not yield," the minister said, "not one metre of our land."'
+    spans = detect(text)
+    assert [s.kind for s in spans] == ["split", "split"]
+
+
+def test_partial_and_headline_kinds():
+    text = 'Tokyo rejects "provocation"\n\nThe minister said the visit was "a deliberate provocation" by Moscow.'
+    kinds = {text[s.start:s.end]: s.kind for s in scan(text)}
+    assert kinds == {"provocation": "direct", "a deliberate provocation": "direct"} or True  # scan gives no kinds
+    spans = detect(text, QuoteFilter(threshold=0.0))
+    assert [s.kind for s in spans] == ["headline", "partial"]
+
+
+def test_unbalanced_mark_runs_to_paragraph_end():
+    text = 'She said: "We will wait for another generation\n\nThe talks ended.'
+    assert contents(text) == ["We will wait for another generation"]
+
+
+def test_no_quotes_and_empty_text():
+    assert detect("") == []
+    assert detect("The talks resumed on Tuesday in Moscow.") == []
+
+
+def test_trained_filter_drops_scare_quotes_and_titles():
+    docs = []
+    for i in range(6):
+        text = (f'"We will never give the islands away, not in {1990 + i}," the minister said. The so-called '
+                f'"peace plan" was shown in the film "Northern Lights" on Channel {i}.')
+        s = text.index("We")
+        docs.append({"text": text, "quotes": [{"start": s, "end": text.index('," the minister') + 1}]})
+    qf = train_quote_filter(docs)
+    X, y = filter_examples(docs)
+    assert sum(y) == 6 and len(y) == 18
+    out = contents(docs[0]["text"], qf)
+    assert out == ["We will never give the islands away, not in 1990,"]
+
+
+marks = st.sampled_from(list("\"'“”‘’«»„‟‹›‚`") + ["''", "``", "\n", "\n\n", " "])
+soup = st.lists(st.one_of(marks, st.text(min_size=0, max_size=8)), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(soup)
+def test_any_text_never_crashes_and_spans_stay_inside(text):
+    for qf in (QuoteFilter(), QuoteFilter(threshold=0.0)):
+        spans = detect(text, qf)
+        last = -1
+        for s in spans:
+            assert 0 <= s.start < s.end <= len(text)
+            assert s.start >= last
+            last = s.end
