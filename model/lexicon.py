@@ -80,8 +80,12 @@ ROLE_NOUNS = {
     "administration", "department", "office", "party", "spokespeople", "deputy", "businessman", "mother",
     "father", "writer", "author", "columnist", "editor", "reporter", "correspondent", "pilot", "sailor",
     "soldier", "guard", "coastguard", "navy", "army", "military", "crew", "skipper", "organiser", "organizer",
+    "delegate", "delegates", "delegation", "reader", "readers", "report", "commentary", "statement", "secretariat",
+    "authorities", "directorate", "force", "service", "observatory", "coalition", "association", "institute",
+    "spokesmen", "official", "viewer", "listener", "caller", "commenter", "blogger", "user",
 }
-ORG_NOUNS = {"ministry", "government", "kremlin", "embassy", "agency", "campaign", "committee", "council",
+ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities", "delegation", "taskforce",
+             "coalition", "organisation", "organization", "observatory", "ministry", "government", "kremlin", "embassy", "agency", "campaign", "committee", "council",
              "administration", "department", "office", "party", "navy", "army", "military", "coastguard",
              "guard", "commission", "parliament", "assembly", "union", "association", "institute", "foundation",
              "university", "center", "centre", "court", "bank", "corporation", "company", "group", "forces",
@@ -142,4 +146,5 @@ NON_PERSON = {
     "islands", "sea", "ocean", "strait", "province", "prefecture", "region", "county", "district", "city",
     "village", "town", "valley", "desert", "coast", "territory", "territories", "republic", "kingdom", "empire",
     "dynasty", "era", "week", "month", "year", "season", "festival", "hotel", "bridge", "canal", "cape", "point",
+    "maru", "express", "pass", "airlines", "airways", "line", "times", "herald", "gazette", "tribune",
 }

@@ -55,6 +55,8 @@ class Entity:
     kind: str  # person | organisation | description
     roles: set[str] = field(default_factory=set)
     gender: str | None = None
+    gender_strong: bool = False  # from a title or a known first name, not from a name's ending
+    seen: list[tuple[int, bool, bool]] = field(default_factory=list)  # (position, as object, as cue subject)
     confirmed: bool = False  # seen with a title, a role, an age or a speech verb: surely a speaker
 
 
@@ -181,7 +183,8 @@ DESC_RE = re.compile(
     + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b"
     # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
-    r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?")
+    r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
+    r"(?:\s+in\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)?")  # "the Moroccan embassy in Oslo"
 PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
@@ -249,27 +252,23 @@ def _cue_adjacent(text: str, s: int, e: int) -> bool:
 # ---------------------------------------------------------------- clustering
 
 
-def _gender_of_name(words: list[str]) -> str | None:
-    last = words[-1].lower()
-    if last.endswith(("ova", "eva", "ina", "aya", "ska", "yte", "ite", "iene")):
-        return "f"
-    g = _gender_of_first(words[0])
-    if g is None and last.endswith(("ov", "ev", "in", "sky", "skiy", "skyi", "enko", "uk")):
-        return "m"
-    return g
-
-
-def _gender_of_first(first: str) -> str | None:
-    f = first.lower().strip(".")
-    if len(f) > 3 and f.endswith(("ko", "mi", "ka", "ki")) and f not in ("hiroki", "kazuki", "yuki"):
-        return "f" if f.endswith(("ko", "mi", "ka")) else None
-    if f in FEMALE_NAMES_OTHER:
-        return "f"
-    if f in MALE_A_NAMES:
-        return "m"
-    if len(f) > 2 and f.endswith("a"):
-        return "f"
-    return None
+def _gender_of_name(words: list[str]) -> tuple[str | None, bool]:
+    """(gender, strong) from a full name: known first names and Slavic surname forms are strong
+    evidence; first-name endings ('-a', '-ine', '-ko') are weak."""
+    first, last = words[0].lower().strip("."), words[-1].lower()
+    if first in FEMALE_NAMES_OTHER:
+        return "f", True
+    if first in MALE_A_NAMES:
+        return "m", True
+    if last.endswith(("ova", "eva", "ina", "aya", "skaya")) and len(last) > 4:
+        return "f", True
+    if last.endswith(("ov", "ev", "sky", "skiy", "skyi")):
+        return "m", True
+    if len(first) > 3 and first.endswith(("ko", "mi")) or first.endswith(("ine", "ette", "elle", "ise", "een")):
+        return "f", False
+    if len(first) > 2 and first.endswith("a"):
+        return "f", False
+    return None, False
 
 
 def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> list[Entity]:
@@ -279,8 +278,11 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
     by_surname: dict[str, Entity] = {}
     by_org: dict[str, Entity] = {}
     recent: list[tuple[int, Entity]] = []  # (position, entity) of persons and organisations, in order
+    objects: set[int] = set()  # positions of mentions that are objects ("of Gauhati University", "told Reuters")
     last: Mention | None = None
     for m in mentions:
+        if OBJECT_RE.search(text, max(0, m.start - 12), m.start):
+            objects.add(m.start)
         if m.kind == "name":
             ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
             recent.append((m.start, ent))
@@ -297,21 +299,25 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
         elif m.kind == "pronoun" and m.text == "who" and last is not None and m.start - last.end < 80:
             ent = ents[last.entity]  # "Hoshino, 82, who left Shikotan as a boy"
         elif m.kind == "pronoun":
-            ent = _resolve_pronoun(m, recent)
+            ent = _resolve_pronoun(m, [r for r in recent if r[0] not in objects]) or _resolve_pronoun(m, recent)
             if ent is None:
                 ent = Entity(len(ents), m.text, "description")
                 ents.append(ent)
         else:
             ent = _resolve_description(m, recent, org=False)
-            if ent is None:
-                ent = Entity(len(ents), m.text, "description", {m.text.split()[-1].lower()})
+            if ent is None:  # an unnamed speaker: "a senior official at the ministry"
+                ent = Entity(len(ents), m.text, "description", {_bare(w) for w in m.text.split()[1:]})
                 ents.append(ent)
-                if not m.text.lower().startswith(("a ", "an ")):
-                    recent.append((m.start, ent))
+            recent.append((m.start, ent))
         m.entity = ent.id
         last = m
+        if m.kind != "pronoun":
+            ent.seen.append((m.start, m.start in objects, bool(SUBJ_CUE_RE.match(text, m.end))))
         _apposition_roles(text, m, ent)
     return ents
+
+
+OBJECT_RE = re.compile(r"\b(?:of|to|for|with|by|from|about|in|on|at|told|asked|than|and)\s+(?:the\s+)?$", re.I)
 
 
 def _strip_article(s: str) -> str:
@@ -327,24 +333,27 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
     words = m.text.replace("’s", "").split()
     surname = words[-1].lower()
     ent = by_surname.get(surname)
-    if ent is None and len(words) == 1:
+    if ent is None and len(words) == 1:  # "Ma" for "Ma Lirong": family name first
         ent = next((e for e in by_surname.values() if e.name.split()[0].lower() == surname), None)
     if ent is None:
         ent = Entity(len(ents), m.text, "person")
         ents.append(ent)
-        by_surname[surname] = ent
     elif len(words) > len(ent.name.split()):
         ent.name = m.text
+    for w in words[1:]:  # "Jiménez" and "Ortega" both find "Manuel Jiménez Ortega"
+        by_surname.setdefault(w.lower(), ent)
+    by_surname[surname] = ent
     ent.roles |= roles
     ent.confirmed = ent.confirmed or bool(roles) or _cue_adjacent(text, m.start, m.end) or bool(
-        re.match(r",\s+(?:\d{2},|(?:a|an|the|who)\b)", text[m.end:m.end + 8]))
-    if ent.gender is None:
+        re.match(r",\s+(?:\d{2},|(?:a|an|the|who)\b)", text[m.end:m.end + 8])) or bool(
+        SUBJ_CUE_RE.match(text, m.end)) or bool(AFTER_CUE_RE.search(text[max(0, m.start - 20):m.start]))
+    if not ent.gender_strong:
         if roles & lexicon.FEMALE_TITLES:
-            ent.gender = "f"
+            ent.gender, ent.gender_strong = "f", True
         elif roles & lexicon.MALE_TITLES:
-            ent.gender = "m"
-        elif len(words) > 1:
-            ent.gender = _gender_of_name(words)
+            ent.gender, ent.gender_strong = "m", True
+        elif len(words) > 1 and ent.gender is None:
+            ent.gender, ent.gender_strong = _gender_of_name(words)
     return ent
 
 
@@ -353,8 +362,12 @@ def _resolve_pronoun(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | N
     want = lexicon.PRONOUNS.get(p)
     if want in ("m", "f"):
         window = [e for _, e in reversed(recent[-12:]) if e.kind == "person"]
-        for confirmed, ok in ((True, (want,)), (True, (want, None)), (False, (want,)), (False, (want, None))):
-            ent = next((e for e in window if e.gender in ok and (e.confirmed or not confirmed)), None)
+        passes = ((True, lambda e: e.gender == want and e.gender_strong),
+                  (True, lambda e: e.gender in (want, None) and not (e.gender_strong and e.gender != want)),
+                  (False, lambda e: e.gender == want),
+                  (False, lambda e: e.gender in (want, None)))
+        for confirmed, ok in passes:
+            ent = next((e for e in window if ok(e) and (e.confirmed or not confirmed)), None)
             if ent is not None:
                 return ent
     for _, ent in reversed(recent[-12:]):
@@ -385,10 +398,10 @@ def _apposition_roles(text: str, m: Mention, ent: Entity) -> None:
     if after and ent.kind == "person":
         ent.roles |= {_bare(w) for w in after.group(1).split()}
         low = after.group(1).lower().split()
-        if ent.gender is None and set(low) & lexicon.FEMALE_TITLES:
-            ent.gender = "f"
-        elif ent.gender is None and set(low) & lexicon.MALE_TITLES:
-            ent.gender = "m"
+        if not ent.gender_strong and set(low) & lexicon.FEMALE_TITLES:
+            ent.gender, ent.gender_strong = "f", True
+        elif not ent.gender_strong and set(low) & lexicon.MALE_TITLES:
+            ent.gender, ent.gender_strong = "m", True
 
 
 # ---------------------------------------------------------------- attribution
@@ -439,7 +452,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         float(m.kind == "organisation"),
         float(not after and gap.rstrip().endswith(":") or bool(re.search(r":\s*[\"“«„‘']?$", gap))),
         float("according to" in low_before[-20:]),
-        float(bool(re.search(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against)\s+$", low_before))),
+        float(bool(re.search(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in)\s+$", low_before))),
         float(bool(re.search(r"[.!?][\"”’']?\s", gap))),
         float(carry),
         float(words <= 3),
@@ -457,32 +470,39 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     return Candidate(m, f, cue)
 
 
-SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
+SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?,?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
                          + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
 AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
-                          + r"|according to)\s+$")
+                          + r"|according to)\s+(?:[\w-]+\s+){0,2}$")  # "said mum-of-three Sandrine Bertin"
 
 
 class SpeakerRanker:
     """Linear scores over candidate mentions; the best one is the quote's speaker mention."""
 
-    def __init__(self, coef: list[float] | None = None, meta: dict | None = None):
+    def __init__(self, coef: list[float] | None = None, meta: dict | None = None,
+                 resolver_coef: list[float] | None = None):
         self.coef = coef or default_ranker_coef()
+        self.resolver_coef = resolver_coef or default_resolver_coef()
         self.meta = meta or {}
 
     def score(self, feats: list[float]) -> float:
         return sum(c * x for c, x in zip(self.coef, feats))
 
+    def resolve_score(self, feats: list[float]) -> float:
+        return sum(c * x for c, x in zip(self.resolver_coef, feats))
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"features": CAND_FEATURES, "coef": self.coef, **self.meta}, indent=1))
+        path.write_text(json.dumps({"features": CAND_FEATURES, "coef": self.coef, "resolver_features": ANTE_FEATURES,
+                                    "resolver_coef": self.resolver_coef, **self.meta}, indent=1))
 
     @classmethod
     def load(cls, path: Path) -> SpeakerRanker:
         d = json.loads(Path(path).read_text())
-        if tuple(d["features"]) != CAND_FEATURES:
+        if tuple(d["features"]) != CAND_FEATURES or tuple(d.get("resolver_features", ())) != ANTE_FEATURES:
             raise ValueError(f"{path}: speaker ranker was trained with other features; run train.py again")
-        return cls(d["coef"], {k: v for k, v in d.items() if k not in ("features", "coef")})
+        keys = ("features", "coef", "resolver_features", "resolver_coef")
+        return cls(d["coef"], {k: v for k, v in d.items() if k not in keys}, d["resolver_coef"])
 
 
 def default_ranker_coef() -> list[float]:
@@ -526,6 +546,61 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
     return cands
 
 
+# ---------------------------------------------------------------- antecedents of "he", "the minister"
+
+ANTE_FEATURES = ("bias", "rank0", "rank1", "rank2", "rank3plus", "log_dist", "g_strong_match", "g_weak_match",
+                 "g_unknown", "g_weak_mismatch", "g_strong_mismatch", "confirmed", "last_speaker",
+                 "second_last_speaker", "last_is_object", "last_is_cue_subject", "same_para", "log_count",
+                 "role_match", "is_person", "is_org", "is_description", "rule_choice", "pronoun_plural")
+
+
+def _resolvable(m: Mention) -> bool:
+    low = m.text.lower()
+    return (m.kind == "pronoun" and low in ("he", "she", "they", "it", "we")) or (
+        m.kind == "description" and low.split()[0] in ("the", "its", "his", "her", "their"))
+
+
+def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int],
+                          para_of) -> list[tuple[Entity, list[float]]]:
+    """Entities mentioned before m (within reach) with the features of each as m's antecedent."""
+    low = m.text.lower()
+    want = lexicon.PRONOUNS.get(low)
+    head = low.split()[-1]
+    wanted = ROLE_SYNONYMS.get(head, {head})
+    lasts = []
+    for e in ents:
+        before = [x for x in e.seen if x[0] < m.start and m.start - x[0] < 3000]
+        if before and e.id != m.entity or before and m.kind == "pronoun":
+            lasts.append((before[-1], e, len(before)))
+    lasts.sort(key=lambda t: -t[0][0])
+    last_spk = speakers_so_far[-1] if speakers_so_far else -1
+    prev_spk = next((x for x in reversed(speakers_so_far) if x != last_spk), -1)
+    out = []
+    for rank, ((pos, obj, subj), e, count) in enumerate(lasts[:8]):
+        g = [0.0] * 5
+        if want in ("m", "f"):
+            if e.gender is None:
+                g[2] = 1.0
+            elif e.gender == want:
+                g[0 if e.gender_strong else 1] = 1.0
+            else:
+                g[4 if e.gender_strong else 3] = 1.0
+        f = [1.0, float(rank == 0), float(rank == 1), float(rank == 2), float(rank >= 3),
+             math.log1p((m.start - pos) / 100), *g, float(e.confirmed), float(e.id == last_spk),
+             float(e.id == prev_spk), float(obj), float(subj), float(para_of(pos) == para_of(m.start)),
+             math.log1p(count), float(bool(e.roles & wanted) or _org_key(e.name) == head),
+             float(e.kind == "person"), float(e.kind == "organisation"), float(e.kind == "description"),
+             float(e.id == m.entity), float(want in ("p", "o"))]
+        out.append((e, f))
+    return out
+
+
+def default_resolver_coef() -> list[float]:
+    w = dict.fromkeys(ANTE_FEATURES, 0.0)
+    w.update(rule_choice=3.0)  # untrained: the rule-based clustering decides
+    return [w[f] for f in ANTE_FEATURES]
+
+
 @dataclass
 class Attribution:
     speaker: str | None
@@ -546,7 +621,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
     ents = cluster(text, mentions, roles)
     starts = [m.start for m in mentions]
     para_of = Paragraphs(text)
-    out, prev = [], None
+    out, prev, spoken = [], None, []
     for s, e, kind in quotes:
         if kind == "headline":
             out.append(None)
@@ -565,7 +640,12 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         conf *= 1.0 / (1.0 + math.exp(-z))
         c = cands[best]
         ent = ents[c.mention.entity]
+        if _resolvable(c.mention):
+            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of)
+            if ante:
+                ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
         prev = c.mention
+        spoken.append(ent.id)
         out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
     for i, (s, e, kind) in enumerate(quotes):
@@ -609,12 +689,46 @@ def ranker_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], lis
     return X, y, groups
 
 
+def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
+    """Antecedent features and labels (1: the entity is the gold speaker) for every gold quote whose
+    speaker mention is a pronoun or a definite description."""
+    from model.evaluation import same_speaker
+
+    X, y = [], []
+    for doc in docs:
+        text = doc["text"]
+        quotes = sorted(doc["quotes"], key=lambda q: q["start"])
+        mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
+        ents = cluster(text, mentions, roles)
+        by_start = {m.start: m for m in mentions}
+        para_of, spoken = Paragraphs(text), []
+        for q in quotes:
+            gm = q.get("speaker_mention")
+            match = next((e for e in ents if q.get("speaker") and same_speaker(e.name, q["speaker"])), None)
+            m = by_start.get(gm["start"]) if gm else None
+            if m is not None and _resolvable(m) and match is not None:
+                cands = antecedent_candidates(text, m, ents, spoken, para_of)
+                labels = [int(e.id == match.id) for e, _ in cands]
+                if any(labels):
+                    X += [f for _, f in cands]
+                    y += labels
+            if match is not None and q.get("kind") != "headline":
+                spoken.append(match.id)
+    return X, y
+
+
 def train_speaker_ranker(docs: list[dict], c: float = 1.0) -> SpeakerRanker:
-    """Fit the ranker's coefficients (pointwise logistic regression) on gold-annotated articles."""
+    """Fit the mention ranker and the antecedent resolver (pointwise logistic regressions) on
+    gold-annotated articles."""
     from sklearn.linear_model import LogisticRegression
 
     X, y, _ = ranker_examples(docs)
     if not X or len(set(y)) < 2:
         raise ValueError("no speaker-mention examples to train the ranker on")
     lr = LogisticRegression(C=c, max_iter=3000, fit_intercept=False).fit(X, y)
-    return SpeakerRanker([float(v) for v in lr.coef_[0]], {"n_candidates": len(X), "n_quotes": sum(y)})
+    RX, Ry = resolver_examples(docs)
+    resolver = None
+    if len(set(Ry)) == 2:
+        resolver = [float(v) for v in LogisticRegression(C=c, max_iter=3000, fit_intercept=False).fit(RX, Ry).coef_[0]]
+    return SpeakerRanker([float(v) for v in lr.coef_[0]], {"n_candidates": len(X), "n_quotes": sum(y),
+                                                           "n_resolver_examples": sum(Ry)}, resolver)
