@@ -47,6 +47,7 @@ class StanceConfig:
     max_steps: int = 0  # >0 stops after this many optimiser steps (the --smoke mode)
     eval_every: int = 0  # >0 evaluates on dev every this many steps as well as after each epoch
     threads: int = 0  # torch threads; 0 leaves torch's default (all cores)
+    paraphrase: float = 0.5  # chance that a training pair's target is swapped for a paraphrase of the same side
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or not 8 <= self.max_length <= 512:
@@ -87,11 +88,14 @@ def examples_from_articles(articles: list[dict], context: bool = True, flip: boo
         for q in art["quotes"]:
             before, after = sentence_context(art["text"], q["start"], q["end"])
             text = pair_text(art["text"][q["start"]:q["end"]], q.get("speaker"), before, after, context)
-            out.append({"target": art["target"], "text": text, "label": q["stance"]})
-            if flip and disputes and art.get("dispute") in disputes:
-                d = disputes[art["dispute"]]
-                other = d["counter"] if art["target"] == d["claim"] else d["claim"]
-                out.append({"target": other, "text": text, "label": FLIP[q["stance"]]})
+            d = (disputes or {}).get(art.get("dispute"))
+            side = ("claim" if art["target"] == d["claim"] else "counter") if d else None
+            out.append({"target": art["target"], "text": text, "label": q["stance"], "dispute": art.get("dispute"),
+                        "side": side})
+            if flip and d:
+                other = "counter" if side == "claim" else "claim"
+                out.append({"target": d[other], "text": text, "label": FLIP[q["stance"]],
+                            "dispute": art["dispute"], "side": other})
     return out
 
 
@@ -331,7 +335,7 @@ def evaluate_examples(sm: StanceModel, examples: list[dict], max_length: int) ->
 
 
 def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig,
-                 progress: bool = True, log=print) -> dict:
+                 progress: bool = True, disputes: dict | None = None) -> dict:
     """Fine-tune sm in place on train examples; keep the weights of the best dev macro-F1; fit the
     temperature on dev. Returns the training record (metrics, timings, hashes)."""
     import torch
@@ -349,12 +353,24 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
         return {"input_ids": [e["input_ids"] for e in enc], "token_type_ids": [e["token_type_ids"] for e in enc],
                 "label_id": [LABEL2ID[x] for x in b["label"]]}
 
-    ds = Dataset.from_list(train).map(tokenize, batched=True, remove_columns=["target", "text", "label"])
-    enc = [{"input_ids": i, "token_type_ids": t} for i, t in zip(ds["input_ids"], ds["token_type_ids"])]
-    labels = list(ds["label_id"])
+    rng = random.Random(cfg.seed)
+    keep = ["target", "text", "label"]
+
+    def epoch_data(epoch: int) -> tuple[list[dict], list[int]]:
+        """Tokenised pairs of one epoch; some targets swapped for a paraphrase of the same side."""
+        rows = [{k: ex[k] for k in keep} for ex in train]
+        if cfg.paraphrase and disputes:
+            for row, ex in zip(rows, train):
+                d = disputes.get(ex.get("dispute") or "")
+                if d and ex.get("side") and rng.random() < cfg.paraphrase:
+                    row["target"] = rng.choice(d.get(ex["side"] + "_paraphrases") or [row["target"]])
+        ds = Dataset.from_list(rows).map(tokenize, batched=True, remove_columns=keep)
+        return ([{"input_ids": i, "token_type_ids": t} for i, t in zip(ds["input_ids"], ds["token_type_ids"])],
+                list(ds["label_id"]))
+
+    enc, labels = epoch_data(0)
     counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
     weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
-    rng = random.Random(cfg.seed)
     steps_per_epoch = math.ceil(len(enc) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs if not cfg.max_steps else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
     opt = torch.optim.AdamW(sm.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
@@ -366,6 +382,8 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     bar = tqdm(total=total, desc="stance", disable=not progress, unit="step")
     for epoch in range(cfg.epochs):
         sm.model.train()
+        if epoch:
+            enc, labels = epoch_data(epoch)
         for idx in _batches(enc, cfg.batch_size, rng):
             batch = collate([enc[i] for i in idx], sm.tokenizer.pad_token_id)
             out = sm.model(**batch)

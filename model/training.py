@@ -70,11 +70,11 @@ def train_all(out: Path, cfg: StanceConfig, tiny: bool = False, log=print, progr
         f"speaker accuracy {s1['dev_speaker_accuracy']:.3f})")
     disputes = load_disputes()
     train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
-    dev_x = examples_from_articles(dev, cfg.context)
+    dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
     sm = StanceModel.tiny(cfg.seed) if tiny else StanceModel.from_backbone()
     log(f"stance: fine-tuning {sm.meta['backbone']} on {len(train_x)} pairs ({len(train)} articles, targets "
         f"swapped), early stopping on {len(dev_x)} dev quotes")
-    rec = train_stance(sm, train_x, dev_x, cfg, progress=progress)
+    rec = train_stance(sm, train_x, dev_x, cfg, progress=progress, disputes=disputes)
     sm.save(out / STANCE_DIR)
     log(f"stance: -> {out / STANCE_DIR}/ (dev macro-F1 {rec['dev'].get('macro_f1', float('nan')):.3f}, "
         f"{rec['train_sequences_per_second']} pairs/s, {rec['train_seconds']} s, temperature {rec['temperature']:.2f})")
