@@ -350,7 +350,8 @@ def format_counts(counts: dict) -> str:
     lines = ["split  articles  quotes  FAVOR  AGAINST  NONE"]
     for s in SPLITS:
         st = counts["stance"][s]
-        lines.append(f"{s:<6} {counts['split'][s]:>8} {counts['quotes'][s]:>7} {st['FAVOR']:>6} {st['AGAINST']:>8} {st['NONE']:>5}")
+        lines.append(f"{s:<6} {counts['split'][s]:>8} {counts['quotes'][s]:>7} "
+                     f"{st['FAVOR']:>6} {st['AGAINST']:>8} {st['NONE']:>5}")
     disputes = sorted({d for _, d in counts["dispute"]})
     lines.append("\ndispute            " + "  ".join(f"{s:>5}" for s in SPLITS))
     for d in disputes:

@@ -145,7 +145,8 @@ def format_table(articles) -> str:
         for i, q in enumerate(art.quotes, 1):
             p = f"{q.scores[q.stance]:.2f}" if q.scores and q.stance else "-"
             text = " ".join(q.text.split())
-            rows.append((str(i), (q.speaker or "?")[:28], q.stance or "-", p, q.kind, text[:70] + ("…" if len(text) > 70 else "")))
+            short = text[:70] + ("…" if len(text) > 70 else "")
+            rows.append((str(i), (q.speaker or "?")[:28], q.stance or "-", p, q.kind, short))
         if art.quotes:
             widths = [max(len(r[c]) for r in rows) for c in range(5)]
             for r in rows:

@@ -57,7 +57,7 @@ TITLES = {
     "rear", "lieutenant", "sergeant", "major", "councillor", "councilor", "assemblyman", "assemblywoman",
     "congressman", "congresswoman", "rev", "rev.", "father", "bishop", "head", "candidate", "nominee",
     "democratic", "republican", "frontrunner", "front-runner", "executive", "officer", "analyst", "rank", "class",
-    "student", "professor", "dr", "fisherman", "veteran", "activist", "historian", "economist", "researcher",
+    "student", "fisherman", "veteran", "activist", "historian", "economist", "researcher",
 }
 FEMALE_TITLES = {"mrs", "mrs.", "ms", "ms.", "spokeswoman", "chairwoman", "congresswoman", "assemblywoman",
                  "queen", "princess", "dame", "madam", "mother", "sister", "businesswoman"}
@@ -71,7 +71,7 @@ ROLE_NOUNS = {
     "chairman", "chairwoman", "leader", "leaders", "fisherman", "fishermen", "resident", "residents",
     "veteran", "expert", "experts", "scholar", "historian", "researcher", "activist", "activists",
     "candidate", "nominee", "director", "chief", "head", "officer", "captain", "colonel", "campaigner",
-    "source", "sources", "aide", "aides", "adviser", "advisor", "negotiator", "envoy", "mediator",
+    "source", "sources", "aide", "aides", "adviser", "advisor", "negotiator", "mediator",
     "congressman", "congresswoman", "politician", "legislator", "representative", "student", "teacher",
     "farmer", "owner", "worker", "woman", "man", "islander", "islanders", "villager", "protester",
     "protesters", "demonstrators", "economist", "strategist", "pollster", "operative", "manager",
@@ -82,15 +82,16 @@ ROLE_NOUNS = {
     "soldier", "guard", "coastguard", "navy", "army", "military", "crew", "skipper", "organiser", "organizer",
     "delegate", "delegates", "delegation", "reader", "readers", "report", "commentary", "statement", "secretariat",
     "authorities", "directorate", "force", "service", "observatory", "coalition", "association", "institute",
-    "spokesmen", "official", "viewer", "listener", "caller", "commenter", "blogger", "user",
+    "spokesmen", "viewer", "listener", "caller", "commenter", "blogger", "user",
 }
 ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities", "delegation", "taskforce",
-             "coalition", "organisation", "organization", "observatory", "ministry", "government", "kremlin", "embassy", "agency", "campaign", "committee", "council",
+             "coalition", "organisation", "organization", "observatory", "ministry", "government", "kremlin",
+             "embassy", "agency", "campaign", "committee", "council",
              "administration", "department", "office", "party", "navy", "army", "military", "coastguard",
              "guard", "commission", "parliament", "assembly", "union", "association", "institute", "foundation",
              "university", "center", "centre", "court", "bank", "corporation", "company", "group", "forces",
-             "police", "secretariat", "bureau", "house", "senate", "congress", "diet", "duma", "cabinet",
-             "mission", "delegation", "front", "movement", "league", "network", "times", "post", "news",
+             "police", "bureau", "house", "senate", "congress", "diet", "duma", "cabinet",
+             "mission", "front", "movement", "league", "network", "times", "post", "news",
              "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated", "journal",
              "nations", "nato", "opec", "asean", "icj", "tribunal", "society", "alliance", "federation"}
 SUBJECT_PRONOUN_RE = re.compile(r"\b(he|she|they|we|i)\b", re.I)
@@ -107,7 +108,7 @@ NON_NAME_CAPS = {
     "every", "each", "any", "most", "both", "such", "last", "next", "first", "new", "other", "another",
     "asked", "speaking", "according", "despite", "although", "however", "meanwhile", "earlier", "later",
     "today", "yesterday", "tomorrow", "mr", "mrs", "ms", "dr", "do", "does", "did", "is", "are", "was",
-    "were", "will", "would", "can", "could", "should", "must", "may", "might", "my", "your", "let",
+    "were", "will", "would", "can", "could", "should", "must", "might", "my", "your", "let",
     "even", "just", "only", "once", "again", "over", "under", "about", "between", "during", "without",
     "within", "into", "through", "because", "though", "until", "unless", "whether", "than", "like",
 }
@@ -129,7 +130,7 @@ PLACES = {
     "soviet", "union", "american", "russian", "japanese", "chinese", "ukrainian", "indian", "pakistani",
     "korean", "british", "argentine", "argentinian", "spanish", "moroccan", "venezuelan", "guyanese",
     "mauritian", "iranian", "emirati", "egyptian", "sudanese", "filipino", "vietnamese", "european",
-    "western", "eastern", "northern", "southern", "pacific", "atlantic", "ocean", "iowa", "ohio", "texas",
+    "eastern", "northern", "southern", "pacific", "atlantic", "ocean", "iowa", "ohio", "texas",
     "florida", "california", "york", "virginia", "carolina", "hampshire", "nevada", "pennsylvania",
     "michigan", "wisconsin", "colorado", "arizona", "georgia", "syria", "iraq", "israel", "mexico",
     "canada", "obamacare", "isis", "white", "capitol", "hill", "wall", "street", "twitter", "facebook",
@@ -143,8 +144,8 @@ NON_PERSON = {
     "harbour", "harbor", "station", "stadium", "museum", "hall", "palace", "temple", "church", "mosque",
     "summit", "conference", "resolution", "article", "constitution", "amendment", "doctrine",
     "operation", "exercise", "award", "prize", "studies", "affairs", "relations", "rights", "policy", "island",
-    "islands", "sea", "ocean", "strait", "province", "prefecture", "region", "county", "district", "city",
+    "islands", "sea", "ocean", "province", "prefecture", "region", "county", "district", "city",
     "village", "town", "valley", "desert", "coast", "territory", "territories", "republic", "kingdom", "empire",
     "dynasty", "era", "week", "month", "year", "season", "festival", "hotel", "bridge", "canal", "cape", "point",
-    "maru", "express", "pass", "airlines", "airways", "line", "times", "herald", "gazette", "tribune",
+    "maru", "express", "pass", "airlines", "airways", "times", "herald", "gazette", "tribune",
 }

@@ -29,7 +29,7 @@ MARK_RE = re.compile(r"''|``|[\"“”„‟«»‘’'‹›‚]")
 OPEN_PUNCT = set("([{—–-/:;,")
 CLOSE_PUNCT = set(".,;:!?)]}—–-/…")
 PARA_RE = re.compile(r"[^\n]+")
-SPLIT_GAP_RE = re.compile(r",\s*(?:''|``|[\"“„«‘'‚‹])$")  # `"A," he said, "B"`: the gap ends ', "' 
+SPLIT_GAP_RE = re.compile(r",\s*(?:''|``|[\"“„«‘'‚‹])$")  # `"A," he said, "B"`: the gap ends ', "'
 
 
 @dataclass
@@ -236,13 +236,14 @@ def span_features(text: str, sp: Span) -> list[float]:
     ]
 
 
+SENTENCE_BREAK_RE = re.compile(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'«„])")
+
+
 def _sentence_start(text: str, sp: Span) -> int:
     """Start of the sentence that holds the opening mark (within the paragraph)."""
     i = sp.start - len(sp.open_mark)
-    m = None
-    for m in re.finditer(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'«„])", text[sp.para_start:i]):
-        pass
-    return sp.para_start + (m.end() if m else 0)
+    ends = [m.end() for m in SENTENCE_BREAK_RE.finditer(text[sp.para_start:i])]
+    return sp.para_start + (ends[-1] if ends else 0)
 
 
 def _sentence_end(text: str, sp: Span) -> int:

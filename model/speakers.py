@@ -210,8 +210,9 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         s, e = mm.start(), mm.end()
         if s in inq or s - 2 in name_ends and text[s - 2:s] == ", ":
             continue  # an apposition: the name beside it is the mention
-        if text[e:e + 2] == ", " and e + 2 in name_starts:  # "the chief spokesman, Kenji Harada,"
-            roles.setdefault(e + 2, set()).update(_bare(w) for w in mm.group(0).split()[1:])
+        nxt = e + 2 if text[e:e + 2] == ", " else e + 1 if text[e:e + 1] == " " else -1
+        if nxt in name_starts:  # "the chief spokesman, Kenji Harada," / "the ministry spokeswoman Olga Serova"
+            roles.setdefault(nxt, set()).update(_bare(w) for w in mm.group(0).split()[1:])
             continue
         inside = [m for m in mentions if s <= m.start and m.end <= e]
         if any(m.kind == "name" and " " in m.text for m in inside) or any(
@@ -470,7 +471,8 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     return Candidate(m, f, cue)
 
 
-SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?,?\s+(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
+SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?,?\s+"
+                         r"(?:\w+ly\s+|has\s+|had\s+|have\s+|also\s+|then\s+|later\s+|would\s+|will\s+)?(?:"
                          + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
 AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
                           + r"|according to)\s+(?:[\w-]+\s+){0,2}$")  # "said mum-of-three Sandrine Bertin"
@@ -570,7 +572,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     lasts = []
     for e in ents:
         before = [x for x in e.seen if x[0] < m.start and m.start - x[0] < 3000]
-        if before and e.id != m.entity or before and m.kind == "pronoun":
+        if before and not (want in ("m", "f") and e.kind == "organisation"):  # "she" is never a ministry
             lasts.append((before[-1], e, len(before)))
     lasts.sort(key=lambda t: -t[0][0])
     last_spk = speakers_so_far[-1] if speakers_so_far else -1
@@ -648,7 +650,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         spoken.append(ent.id)
         out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
-    for i, (s, e, kind) in enumerate(quotes):
+    for i, (s, e, _) in enumerate(quotes):
         if out[i] is None:
             words = _norm_words(text[s:e])
             src = next((a for (s2, e2, k2), a in zip(quotes, out)

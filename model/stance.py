@@ -338,11 +338,10 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
                  progress: bool = True, disputes: dict | None = None) -> dict:
     """Fine-tune sm in place on train examples; keep the weights of the best dev macro-F1; fit the
     temperature on dev. Returns the training record (metrics, timings, hashes)."""
+    import datasets
     import torch
     from datasets import Dataset
     from tqdm.auto import tqdm
-
-    import datasets
 
     datasets.disable_progress_bars()
     set_seed(cfg.seed)

@@ -99,7 +99,8 @@ def _article_in(req: ArticleRequest, disputes: dict, index: int = 0) -> ArticleI
 
 
 class BodyLimit:
-    """Rejects request bodies over MAX_BODY bytes with 413, whether or not Content-Length is sent."""
+    """Rejects request bodies over MAX_BODY bytes with 413, whether or not Content-Length is sent: the
+    body is read (at most MAX_BODY + 1 bytes) before the app sees it, then replayed."""
 
     def __init__(self, app):
         self.app = app
@@ -107,28 +108,30 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        too_large = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return await JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)(scope, receive, send)
-        seen = 0
-
-        async def limited():
-            nonlocal seen
+            return await too_large(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > MAX_BODY:
-                    raise _TooLarge()
-            return msg
+            if msg["type"] != "http.request":
+                break
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            more = msg.get("more_body", False)
+            if size > MAX_BODY:
+                return await too_large(scope, receive, send)
+        body, sent = b"".join(chunks), False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)(scope, receive, send)
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 def create_app(model_dir: str | Path = "artifacts", pipeline: Pipeline | None = None) -> FastAPI:

@@ -1,0 +1,129 @@
+"""The prediction CLI: every input form and format, bad input, order and count of output lines."""
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ('Tokyo rejects "provocation"\n\nMOSCOW — "The islands are Russian land," said Irina Volkova, a deputy '
+           'foreign minister. "There is nothing to discuss."\n\nIn Tokyo, Kenji Harada disagreed. "The four islands '
+           'are Japan\'s," he said.\n')
+
+
+def run(args, capsys, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def txt(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text(ARTICLE, encoding="utf-8")
+    return p
+
+
+def test_help_lists_subcommands():
+    text = build_parser().format_help()
+    for cmd in ("predict", "train", "evaluate", "serve"):
+        assert cmd in text
+
+
+def test_console_script_help():
+    r = subprocess.run([sys.executable, "predict.py", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and "--no-stance" in r.stdout
+
+
+def test_txt_to_jsonl_record_shape(tiny_models, txt, capsys):
+    code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--format", "jsonl"], capsys)
+    assert code == 0
+    rec = json.loads(out)
+    assert rec["id"] == "a" and rec["target"].startswith("The disputed southern Kuril Islands")
+    q = rec["quotes"][1]
+    assert set(q) == {"start", "end", "text", "kind", "speaker", "speaker_mention", "cue", "speaker_confidence",
+                      "stance", "scores"}
+    assert ARTICLE[q["start"]:q["end"]] == q["text"] == "The islands are Russian land,"
+    assert q["speaker"] == "Irina Volkova" and q["stance"] in ("FAVOR", "AGAINST", "NONE")
+    assert abs(sum(q["scores"].values()) - 1) < 1e-3
+
+
+def test_table_json_and_output_file(tiny_models, txt, tmp_path, capsys):
+    code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--format", "table"], capsys)
+    assert code == 0 and "Irina Volkova" in out and "speaker" in out and "stance" in out
+    dest = tmp_path / "o.json"
+    code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--format", "json", "-o", str(dest),
+                        "--dispute", "kurils", "--counter"], capsys)
+    data = json.loads(dest.read_text(encoding="utf-8"))
+    assert code == 0 and out == "" and isinstance(data, list)
+    assert data[0]["target"] == "The southern Kuril Islands should remain Russian territory."
+
+
+def test_no_stance_loads_no_transformer(tiny_models, txt, capsys):
+    code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--no-stance", "--format", "jsonl"], capsys)
+    rec = json.loads(out)
+    assert code == 0 and rec["quotes"] and all(q["stance"] is None and q["scores"] is None for q in rec["quotes"])
+
+
+def test_jsonl_with_given_spans_and_order(tiny_models, tmp_path, capsys):
+    lines = [{"id": "x1", "text": ARTICLE, "quotes": [{"start": 5, "end": 12}]},
+             {"id": "x2", "text": "No quotes here at all.", "target": "Crimea should be returned to Ukraine."},
+             {"id": "x3", "text": ARTICLE, "dispute": "crimea"}]
+    p = tmp_path / "in.jsonl"
+    p.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    code, out, _ = run(["predict", str(p), "--model-dir", str(tiny_models), "--format", "jsonl"], capsys)
+    recs = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and [r["id"] for r in recs] == ["x1", "x2", "x3"]
+    assert [(q["start"], q["end"]) for q in recs[0]["quotes"]] == [(5, 12)]
+    assert recs[1]["quotes"] == [] and recs[1]["target"] == "Crimea should be returned to Ukraine."
+    assert recs[2]["target"] == "Crimea should be returned to Ukraine."
+
+
+def test_stdin_text_and_jsonl(tiny_models, capsys, monkeypatch):
+    code, out, _ = run(["predict", "--model-dir", str(tiny_models), "--format", "jsonl"], capsys,
+                       stdin=ARTICLE.encode(), monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out)["id"] == "stdin"
+    code, out, _ = run(["predict", "-", "--model-dir", str(tiny_models), "--format", "jsonl", "--no-stance"], capsys,
+                       stdin=b'{"id": "s", "text": "\\"We will stay,\\" she said."}\n', monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out)["id"] == "s"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"\xff\xfe not utf8 \xff", "not UTF-8"),
+])
+def test_bad_txt_files(tiny_models, tmp_path, capsys, content, message):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    code, out, err = run(["predict", str(p), "--model-dir", str(tiny_models)], capsys)
+    assert code == 2 and message in err and out == ""
+
+
+def test_missing_file_and_model_dir(tiny_models, tmp_path, txt, capsys):
+    code, _, err = run(["predict", str(tmp_path / "nope.txt"), "--model-dir", str(tiny_models)], capsys)
+    assert code == 2 and "no such file" in err
+    code, _, err = run(["predict", str(txt), "--model-dir", str(tmp_path / "empty")], capsys)
+    assert code == 2 and "train.py" in err and "Traceback" not in err
+
+
+def test_unknown_dispute(tiny_models, txt, capsys):
+    code, _, err = run(["predict", str(txt), "--model-dir", str(tiny_models), "--dispute", "atlantis"], capsys)
+    assert code == 2 and "unknown dispute 'atlantis'" in err
+
+
+def test_bad_jsonl_lines_stop_everything_or_are_skipped(tiny_models, tmp_path, capsys):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"id": "ok1", "text": "Fine."}\nnot json\n{"id": "nt"}\n{"id": "ok2", "text": "Also fine."}\n'
+                 '{"id": "bq", "text": "abc", "quotes": [{"start": 2, "end": 9}]}\n', encoding="utf-8")
+    code, out, err = run(["predict", str(p), "--model-dir", str(tiny_models), "--format", "jsonl"], capsys)
+    assert code == 2 and out == ""
+    assert "in.jsonl:2: not JSON" in err and 'in.jsonl:3: missing "text"' in err and "in.jsonl:5: quotes[0]" in err
+    code, out, err = run(["predict", str(p), "--model-dir", str(tiny_models), "--format", "jsonl", "--skip-bad"], capsys)
+    assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["ok1", "ok2"]
+    assert "skipped: " in err and "3 bad input(s) skipped, 2 article(s) written" in err

@@ -1,0 +1,99 @@
+"""Stance: inputs, the target swap, training, save/load round trips, calibration."""
+import numpy as np
+import pytest
+
+from model.stance import (
+    StanceConfig,
+    StanceModel,
+    backbone_path,
+    ece,
+    examples_from_articles,
+    fit_temperature,
+    pair_text,
+    sentence_context,
+    train_stance,
+)
+from model.training import load_split
+
+
+def test_context_and_pair_text():
+    text = "First sentence here. The minister said: \"We stay.\" Then he left. Another one."
+    s = text.index("We stay.")
+    before, after = sentence_context(text, s, s + len("We stay."))
+    assert before.startswith("First sentence here.") and "minister said" in before
+    assert after == '" Then he left.'  # the next sentence, not the one after it
+    assert pair_text("We stay.", "Irina Volkova", "b", "a") == "Irina Volkova: b << We stay. >> a"
+    assert pair_text("We stay.", None, context=False) == "someone: << We stay. >>"
+
+
+def test_flip_doubles_examples_with_swapped_target(tiny_corpus, disputes):
+    arts = load_split("train", tiny_corpus)
+    plain = examples_from_articles(arts, disputes=disputes)
+    doubled = examples_from_articles(arts, flip=True, disputes=disputes)
+    assert len(doubled) == 2 * len(plain)
+    swap = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NONE": "NONE"}
+    for a, b in zip(doubled[::2], doubled[1::2]):
+        assert a["text"] == b["text"] and a["target"] != b["target"] and swap[a["label"]] == b["label"]
+
+
+def test_config_is_validated():
+    with pytest.raises(ValueError):
+        StanceConfig(epochs=0)
+    with pytest.raises(ValueError):
+        StanceConfig(max_length=4)
+
+
+def test_temperature_and_ece():
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 3, 300)
+    logits = rng.normal(size=(300, 3))
+    logits[np.arange(300), gold] += 1.0
+    overconfident = logits * 6
+    t = fit_temperature(overconfident, list(gold))
+    assert t > 2
+    from model.stance import softmax
+    assert ece(softmax(overconfident / t), list(gold)) < ece(softmax(overconfident), list(gold))
+
+
+def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes):
+    arts = load_split("train", tiny_corpus)
+    train = examples_from_articles(arts, flip=True, disputes=disputes)
+    dev = examples_from_articles(load_split("dev", tiny_corpus), disputes=disputes)
+    sm = StanceModel.tiny()
+    before = {k: v.clone() for k, v in sm.model.state_dict().items()}
+    rec = train_stance(sm, train, dev, StanceConfig(epochs=1, batch_size=4, max_steps=2, learning_rate=1e-3),
+                       progress=False, disputes=disputes)
+    assert rec["steps"] == 2 and rec["train_data_sha256"] and 0.25 <= rec["temperature"] <= 8
+    assert any(not (before[k] == v).all() for k, v in sm.model.state_dict().items())
+    sm.save(tmp_path / "stance")
+    for f in ("model.safetensors", "config.json", "tokenizer.json", "stance.json", "README.md"):
+        assert (tmp_path / "stance" / f).exists(), f
+    back = StanceModel.load(tmp_path / "stance")
+    t, x = [dev[0]["target"]] * 2, [dev[0]["text"], dev[1]["text"]]
+    assert np.allclose(sm.predict_proba(t, x), back.predict_proba(t, x), atol=1e-5)
+    out = back.predict(t, x)
+    assert out[0]["stance"] in ("FAVOR", "AGAINST", "NONE") and abs(sum(out[0]["scores"].values()) - 1) < 1e-3
+    assert back.predict([], []) == []
+
+
+def test_load_without_model_says_train(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train.py"):
+        StanceModel.load(tmp_path)
+
+
+def test_backbone_hash_is_checked():
+    assert (backbone_path() / "model.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_real_backbone_fine_tunes_a_few_steps(tmp_path, tiny_corpus, disputes):
+    """The real all-MiniLM-L6-v2 backbone: three optimiser steps, a save and a load."""
+    arts = load_split("train", tiny_corpus)
+    train = examples_from_articles(arts, flip=True, disputes=disputes)
+    sm = StanceModel.from_backbone()
+    w0 = sm.model.classifier.weight.detach().clone()
+    rec = train_stance(sm, train, train[:4], StanceConfig(epochs=1, batch_size=4, max_steps=3), progress=False)
+    assert rec["steps"] == 3 and not (w0 == sm.model.classifier.weight).all()
+    sm.save(tmp_path / "s")
+    back = StanceModel.load(tmp_path / "s")
+    assert back.meta["backbone"] == "all-MiniLM-L6-v2" and len(back.predict([train[0]["target"]], [train[0]["text"]])) == 1
