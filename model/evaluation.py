@@ -115,7 +115,9 @@ def score_stage1(golds: list[dict], preds: dict[str, list[dict]]) -> dict:
                 if G.get("speaker_mention"):
                     men_n += 1
                     m, gm = P.get("speaker_mention"), G["speaker_mention"]
-                    men += bool(m) and min(m["end"], gm["end"]) > max(m["start"], gm["start"])
+                    hit = bool(m) and min(m["end"], gm["end"]) > max(m["start"], gm["start"])
+                    # PolNeAR's source may be an earlier mention of the same speaker: the name then counts
+                    men += hit or bool(G.get("source_text")) and same_speaker(P.get("speaker"), G["source_text"], True)
             nq = g.get("not_quotes", [])
             nq_n += len(nq)
             nq_fp += len(match(text, nq, pq, mode == "partial"))

@@ -26,6 +26,26 @@ CUE_VERBS = (
 ).split()
 CUE_PHRASES = ("according to", "told reporters", "in a statement", "in an interview", "quoted as saying",
                "went on", "put it", "wrote in")
+CUE_SET = frozenset(CUE_VERBS)
+WORD_RE = re.compile(r"[A-Za-z]+")
+PHRASE_RE = re.compile("|".join(re.escape(p) for p in CUE_PHRASES), re.I)
+
+
+def find_cue(text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """The first speech cue (a verb of CUE_VERBS or a phrase of CUE_PHRASES) in text[start:end]; a set
+    lookup per word, much faster than one regex alternation over two hundred verbs."""
+    end = len(text) if end is None else end
+    p = PHRASE_RE.search(text, start, end)
+    for m in WORD_RE.finditer(text, start, p.start() if p else end):
+        if m.group().lower() in CUE_SET:
+            return m.start(), m.end()
+    return (p.start(), p.end()) if p else None
+
+
+def has_cue(text: str) -> bool:
+    return find_cue(text) is not None
+
+
 CUE_RE = re.compile(r"\b(" + "|".join(sorted(set(CUE_VERBS), key=len, reverse=True)) + r")\b|"
                     + "|".join(re.escape(p) for p in CUE_PHRASES), re.I)
 VERBISH_RE = re.compile(r"\b(is|are|was|were|will|would|can|cannot|can't|must|should|have|has|had|do|does|"

@@ -173,7 +173,7 @@ def assign_kinds(text: str, spans: list[Span]) -> None:
     for a, b in zip(spans, spans[1:]):
         gap = text[a.end:b.start]
         if (a.kind in ("direct", "partial", "split") and b.kind in ("direct", "partial")
-                and a.para_start == b.para_start and len(gap.split()) <= 25 and lexicon.CUE_RE.search(gap)
+                and a.para_start == b.para_start and len(gap.split()) <= 25 and lexicon.has_cue(gap)
                 and (SPLIT_GAP_RE.search(gap) or text[a.start:a.end].rstrip().endswith(",") or gap.lstrip()[:2] in
                      (",\"", ",”", ",’", ",'"))):
             a.kind = b.kind = "split"
@@ -200,7 +200,7 @@ def span_features(text: str, sp: Span) -> list[float]:
     after = text[sp.end:min(sp.para_end, sp.end + 60)]
     before_words = before.lower().split()[-4:]
     sentence = text[_sentence_start(text, sp):sp.start] + " " + text[sp.end:_sentence_end(text, sp)]
-    cue_in_sentence = bool(lexicon.CUE_RE.search(sentence))
+    cue_in_sentence = lexicon.has_cue(sentence)
     caps = [w for w in words if w[:1].isalpha()]
     title_case = bool(caps) and all(w[0].isupper() or w.lower() in lexicon.SMALL_WORDS for w in caps) and n <= 8
     low = content.lower()
@@ -215,9 +215,9 @@ def span_features(text: str, sp: Span) -> list[float]:
         float(bool(lexicon.VERBISH_RE.search(low))),
         float(bool(re.search(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b", low))),
         float(bool(re.search(r"\b(you|your)\b", low))),
-        float(bool(lexicon.CUE_RE.search(before + " " + after))),
-        float(bool(lexicon.CUE_RE.search(after[:40]))),
-        float(bool(lexicon.CUE_RE.search(before[-40:]))),
+        float(lexicon.has_cue(before + " " + after)),
+        float(lexicon.has_cue(after[:40])),
+        float(lexicon.has_cue(before[-40:])),
         float(before.rstrip().endswith(":")),
         float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before_words[-3:])),
         float(title_case),

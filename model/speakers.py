@@ -13,6 +13,7 @@ import bisect
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class Entity:
     roles: set[str] = field(default_factory=set)
     gender: str | None = None
     gender_strong: bool = False  # from a title or a known first name, not from a name's ending
-    seen: list[tuple[int, bool, bool]] = field(default_factory=list)  # (position, as object, as cue subject)
+    seen: dict[int, tuple[int, bool, bool]] = field(default_factory=dict)  # position -> (position, object?, cue subject?)
     confirmed: bool = False  # seen with a title, a role, an age or a speech verb: surely a speaker
 
 
@@ -206,6 +207,9 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         mentions.append(m)
     name_ends = {m.end for m in mentions}
     name_starts = {m.start for m in mentions}
+    names_sorted = sorted(mentions, key=lambda m: m.start)
+    name_starts_sorted = [m.start for m in names_sorted]
+    descs, dropped = [], set()
     for mm in DESC_RE.finditer(text):
         s, e = mm.start(), mm.end()
         if s in inq or s - 2 in name_ends and text[s - 2:s] == ", ":
@@ -214,40 +218,41 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         if nxt in name_starts:  # "the chief spokesman, Kenji Harada," / "the ministry spokeswoman Olga Serova"
             roles.setdefault(nxt, set()).update(_bare(w) for w in mm.group(0).split()[1:])
             continue
-        inside = [m for m in mentions if s <= m.start and m.end <= e]
-        if any(m.kind == "name" and " " in m.text for m in inside) or any(
-                m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in mentions):
-            continue
+        k = max(0, bisect.bisect_left(name_starts_sorted, s) - 1)
+        near = []
+        while k < len(names_sorted) and names_sorted[k].start < e:
+            if names_sorted[k].end > s:
+                near.append(k)
+            k += 1
+        inside = [k for k in near if s <= names_sorted[k].start and names_sorted[k].end <= e]
+        if len(inside) < len(near) or any(names_sorted[k].kind == "name" and " " in names_sorted[k].text for k in inside):
+            continue  # overlaps a name partly, or holds a full name: the name is the mention
         head = mm.group(2).lower()
         if head in lexicon.ORG_NOUNS and inside:
             continue
-        mentions = [m for m in mentions if m not in inside]
-        mentions.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
-    taken = [(m.start, m.end) for m in mentions]
-    for rx, kind in ((PRONOUN_RE, "pronoun"),):
-        for mm in rx.finditer(text):
-            s, e = mm.start(), mm.end()
-            if s in inq or any(a < e and s < b for a, b in taken):
-                continue
-            if kind == "description":
-                pass
-            else:
-                if mm.group(1).lower() in ("it", "who", "they") and not SUBJ_CUE_RE.match(text, e):
-                    continue
-                kind_here = "pronoun"
-            mentions.append(Mention(s, e, text[s:e], kind_here))
-            taken.append((s, e))
+        dropped.update(inside)
+        descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
+    mentions = [m for k, m in enumerate(names_sorted) if k not in dropped] + descs
+    taken = InQuotes([(m.start, m.end) for m in mentions])
+    for mm in PRONOUN_RE.finditer(text):
+        s, e = mm.start(), mm.end()
+        if s in inq or s in taken:
+            continue
+        if mm.group(1).lower() in ("it", "who", "they") and not SUBJ_CUE_RE.match(text, e):
+            continue
+        mentions.append(Mention(s, e, text[s:e], "pronoun"))
     mentions.sort(key=lambda m: m.start)
     return mentions, roles
 
 
+NEXT_WORD_RE = re.compile(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)")
+SAID_BEFORE_RE = re.compile(r"(?:according to|said|says)\s+$")
+
+
 def _cue_adjacent(text: str, s: int, e: int) -> bool:
-    after = text[e:e + 25]
-    before = text[max(0, s - 25):s]
-    return bool(re.match(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)", after) and
-                lexicon.CUE_RE.match(re.match(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)",
-                                              after).group(1))) or bool(re.search(r"(?:according to|said|says)\s+$",
-                                                                                  before))
+    """'Tokyo said', 'Hoshino has warned', 'said Hoshino', 'according to Hoshino'."""
+    nxt = NEXT_WORD_RE.match(text, e, e + 25)
+    return bool(nxt and nxt.group(1).lower() in lexicon.CUE_SET) or bool(SAID_BEFORE_RE.search(text[max(0, s - 25):s]))
 
 
 # ---------------------------------------------------------------- clustering
@@ -313,7 +318,7 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
         m.entity = ent.id
         last = m
         if m.kind != "pronoun":
-            ent.seen.append((m.start, m.start in objects, bool(SUBJ_CUE_RE.match(text, m.end))))
+            ent.seen[m.start] = (m.start, m.start in objects, bool(SUBJ_CUE_RE.match(text, m.end)))
         _apposition_roles(text, m, ent)
     return ents
 
@@ -422,8 +427,7 @@ class Candidate:
 
 
 def _cue_span(text: str, s: int, e: int) -> tuple[int, int] | None:
-    m = lexicon.CUE_RE.search(text, s, e)
-    return (m.start(), m.end()) if m else None
+    return lexicon.find_cue(text, s, e)
 
 
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
@@ -445,7 +449,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         math.log1p(words),
         float(para_of(m.start) == ps),
         float(_cue_adjacent(text, m.start, m.end) or bool(re.search(r"\b(said|says|told|added)\s+$", low_before))),
-        float(bool(lexicon.CUE_RE.search(gap))),
+        float(lexicon.has_cue(gap)),
         float(bool(re.search(r"[\"“”«»„]", gap)) and words > 3),
         float(m.kind == "name"),
         float(m.kind == "pronoun"),
@@ -562,19 +566,23 @@ def _resolvable(m: Mention) -> bool:
         m.kind == "description" and low.split()[0] in ("the", "its", "his", "her", "their"))
 
 
-def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int],
-                          para_of) -> list[tuple[Entity, list[float]]]:
-    """Entities mentioned before m (within reach) with the features of each as m's antecedent."""
+def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int], para_of,
+                          mentions: list[Mention], starts: list[int]) -> list[tuple[Entity, list[float]]]:
+    """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent."""
     low = m.text.lower()
     want = lexicon.PRONOUNS.get(low)
     head = low.split()[-1]
     wanted = ROLE_SYNONYMS.get(head, {head})
-    lasts = []
-    for e in ents:
-        before = [x for x in e.seen if x[0] < m.start and m.start - x[0] < 3000]
-        if before and not (want in ("m", "f") and e.kind == "organisation"):  # "she" is never a ministry
-            lasts.append((before[-1], e, len(before)))
-    lasts.sort(key=lambda t: -t[0][0])
+    last_seen: dict[int, tuple] = {}
+    counts: Counter = Counter()
+    for k in range(bisect.bisect_left(starts, m.start - 3000), bisect.bisect_left(starts, m.start)):
+        x = mentions[k]
+        e = ents[x.entity]
+        if x.kind == "pronoun" or (want in ("m", "f") and e.kind == "organisation"):  # "she" is never a ministry
+            continue
+        last_seen[e.id] = e.seen[x.start]
+        counts[e.id] += 1
+    lasts = sorted(((last_seen[i], ents[i], counts[i]) for i in last_seen), key=lambda t: -t[0][0])
     last_spk = speakers_so_far[-1] if speakers_so_far else -1
     prev_spk = next((x for x in reversed(speakers_so_far) if x != last_spk), -1)
     out = []
@@ -643,7 +651,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         c = cands[best]
         ent = ents[c.mention.entity]
         if _resolvable(c.mention):
-            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of)
+            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts)
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
         prev = c.mention
@@ -709,7 +717,7 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
             match = next((e for e in ents if q.get("speaker") and same_speaker(e.name, q["speaker"])), None)
             m = by_start.get(gm["start"]) if gm else None
             if m is not None and _resolvable(m) and match is not None:
-                cands = antecedent_candidates(text, m, ents, spoken, para_of)
+                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, [x.start for x in mentions])
                 labels = [int(e.id == match.id) for e, _ in cands]
                 if any(labels):
                     X += [f for _, f in cands]

@@ -1,0 +1,153 @@
+"""Speed of quotestance on this machine: stage 1, stage 2 and the whole pipeline (quotes and articles a
+second), endpoint latency, model load time, peak memory, training pairs a second, and stage 1 on one
+huge article. Prints a table and writes JSON.
+
+    python bench/speed.py [--model-dir artifacts] [--quotes 2000] [--out artifacts/bench/speed.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from model.pipeline import ArticleIn, Pipeline  # noqa: E402
+from model.stance import pair_text, sentence_context  # noqa: E402
+from model.training import load_split  # noqa: E402
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t0
+
+
+def articles_for(n_quotes: int) -> list[dict]:
+    """The test split, repeated until it holds at least n_quotes gold quotes."""
+    test = load_split("test")
+    arts, total = [], 0
+    while total < n_quotes:
+        for a in test:
+            arts.append(a)
+            total += len(a["quotes"])
+    return arts
+
+
+def bench_stage1(pipe: Pipeline, arts: list[dict]) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    found, secs = timed(lambda: [pipe.quotes(a["text"]) for a in arts])
+    n = sum(len(f) for f in found)
+    return {"articles": len(arts), "quotes": n, "seconds": round(secs, 3),
+            "articles_per_second": round(len(arts) / secs, 1), "quotes_per_second": round(n / secs, 1)}
+
+
+def bench_stance(pipe: Pipeline, arts: list[dict], threads: int, batch_size: int = 32) -> dict:
+    import torch
+
+    torch.set_num_threads(threads)
+    targets, texts = [], []
+    for a in arts:
+        for q in a["quotes"]:
+            before, after = sentence_context(a["text"], q["start"], q["end"])
+            targets.append(a["target"])
+            texts.append(pair_text(a["text"][q["start"]:q["end"]], q["speaker"], before, after))
+    _, secs = timed(pipe.stance.logits, targets, texts, 128, batch_size)
+    return {"quotes": len(texts), "seconds": round(secs, 3), "quotes_per_second": round(len(texts) / secs, 1)}
+
+
+def bench_pipeline(pipe: Pipeline, arts: list[dict], threads: int) -> dict:
+    import torch
+
+    torch.set_num_threads(threads)
+    out, secs = timed(pipe.predict_batch, [ArticleIn(a["id"], a["text"], a["target"]) for a in arts])
+    n = sum(len(a.quotes) for a in out)
+    return {"articles": len(arts), "quotes": n, "seconds": round(secs, 3),
+            "articles_per_second": round(len(arts) / secs, 2), "quotes_per_second": round(n / secs, 1)}
+
+
+def bench_endpoint(model_dir: str, text: str, n: int = 60) -> dict:
+    from fastapi.testclient import TestClient
+
+    from serve.app import create_app
+
+    with TestClient(create_app(model_dir)) as c:
+        c.post("/predict", json={"text": text})
+        lat = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = c.post("/predict", json={"text": text})
+            lat.append(time.perf_counter() - t0)
+            assert r.status_code == 200
+    lat.sort()
+    return {"requests": n, "words": len(text.split()), "p50_ms": round(1000 * statistics.median(lat), 1),
+            "p95_ms": round(1000 * lat[int(0.95 * n) - 1], 1)}
+
+
+def bench_huge_article(pipe: Pipeline) -> dict:
+    """Stage 1 on a 1 MB article with 10,000 quotation marks: time must grow linearly."""
+    para = 'The minister said: "We will not give up the islands," and left. ' * 4 + "Talks continue.\n\n"
+    text = (para * (1_000_000 // len(para) + 1))[:1_000_000]
+    marks = sum(text.count(c) for c in '"')
+    _, secs = timed(pipe.quotes, text)
+    return {"characters": len(text), "marks": marks, "seconds": round(secs, 3)}
+
+
+def bench_training(arts: list[dict], steps: int = 12) -> dict:
+    from model.corpus import load_disputes
+    from model.stance import StanceConfig, StanceModel, examples_from_articles, train_stance
+
+    ex = examples_from_articles(arts[:40], flip=True, disputes=load_disputes())
+    sm = StanceModel.from_backbone()
+    rec = train_stance(sm, ex, [], StanceConfig(epochs=1, max_steps=steps, batch_size=16), progress=False)
+    return {"steps": steps, "pairs_per_second": rec["train_sequences_per_second"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model-dir", default="artifacts")
+    ap.add_argument("--quotes", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default="artifacts/bench/speed.json")
+    ap.add_argument("--skip-training", action="store_true")
+    a = ap.parse_args()
+    res = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", "python": platform.python_version()}
+    pipe, res["load_seconds"] = timed(Pipeline.load, a.model_dir)
+    arts = articles_for(a.quotes)
+    res["stage1_one_core"] = bench_stage1(pipe, arts)
+    res["huge_article"] = bench_huge_article(pipe)
+    res["stance"] = bench_stance(pipe, arts, a.threads)
+    res["pipeline"] = bench_pipeline(pipe, arts, a.threads)
+    sample = next(a for a in load_split("test") if 450 <= len(a["text"].split()) <= 700)
+    res["endpoint"] = bench_endpoint(a.model_dir, sample["text"])
+    if not a.skip_training:
+        res["training"] = bench_training(load_split("train"))
+    res["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(res, indent=1))
+    rows = [("model load, s", res["load_seconds"]),
+            ("stage 1 (1 core), articles/s", res["stage1_one_core"]["articles_per_second"]),
+            ("stage 1 (1 core), quotes/s", res["stage1_one_core"]["quotes_per_second"]),
+            ("stage 1, 1 MB article with %d marks, s" % res["huge_article"]["marks"], res["huge_article"]["seconds"]),
+            ("stance (%d threads), quotes/s" % a.threads, res["stance"]["quotes_per_second"]),
+            ("pipeline (%d threads), quotes/s" % a.threads, res["pipeline"]["quotes_per_second"]),
+            ("pipeline, articles/s", res["pipeline"]["articles_per_second"]),
+            ("POST /predict p50 / p95, ms (%d words)" % res["endpoint"]["words"],
+             f"{res['endpoint']['p50_ms']} / {res['endpoint']['p95_ms']}"),
+            ("training, pairs/s", res.get("training", {}).get("pairs_per_second", "skipped")),
+            ("peak memory, MB", res["peak_memory_mb"])]
+    for k, v in rows:
+        print(f"{k:<45} {v}")
+    print(f"written: {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
