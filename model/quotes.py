@@ -85,18 +85,32 @@ def scan_marks(text: str, start: int, end: int) -> list[Mark]:
     return out
 
 
-def _find_closer(marks: list[Mark], i: int) -> int:
-    """Index of the mark that closes marks[i], or -1. Marks of the other family are nested. The
-    opener's own closer wins; a mixed-style closer (“...") only when the paragraph has no own one."""
-    closers = CLOSERS.get(marks[i].char, ())
-    fallback = -1
+def _find_closer(text: str, marks: list[Mark], i: int) -> int:
+    """Index of the mark that closes marks[i], or -1. Marks of the other family are nested, and so
+    are same-style pairs inside ('He said, 'Mummy, don't cry.' I cried'). The opener's own closer
+    wins; a mixed-style closer (“...") only when the paragraph has no own one; a plural possessive
+    (islands' future) closes only when nothing later can."""
+    opener = marks[i]
+    closers = CLOSERS.get(opener.char, ())
+    fallback, possessive, depth = -1, -1, 0
     for j in range(i + 1, len(marks)):
         mk = marks[j]
-        if mk.can_close and mk.char == closers[0]:
+        if mk.char == opener.char and mk.can_open and not mk.can_close and opener.char in "'‘":
+            depth += 1
+            continue
+        if not mk.can_close or mk.char not in closers:
+            continue
+        if depth:
+            depth -= 1
+            continue
+        if opener.char in "'‘" and text[mk.pos - 1:mk.pos] == "s" and re.match(r" [a-z]", text[mk.end:mk.end + 2]):
+            possessive = j if possessive < 0 else possessive
+            continue
+        if mk.char == closers[0]:
             return j
-        if mk.can_close and mk.char in closers and fallback < 0:
+        if fallback < 0:
             fallback = j
-    return fallback
+    return fallback if fallback >= 0 else possessive
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -115,7 +129,7 @@ def scan_paragraph(text: str, ps: int, pe: int) -> list[Span]:
         if not mk.can_open or mk.char not in CLOSERS:
             i += 1
             continue
-        j = _find_closer(marks, i)
+        j = _find_closer(text, marks, i)
         if j >= 0:
             s, e = _trim(text, mk.end, marks[j].pos)
             if e > s:
@@ -189,7 +203,7 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
             "has_verb_like", "first_person", "second_person", "cue_near", "cue_after", "cue_before",
             "colon_before", "naming_before", "title_case", "headline", "single_mark", "unclosed",
             "para_start", "in_parens", "sentence_like", "lower_start_after_word", "work_before",
-            "cue_in_sentence", "short_no_cue", "transcript")
+            "cue_in_sentence", "short_no_cue", "transcript", "det_before", "naming_within5", "lower_term")
 
 
 def span_features(text: str, sp: Span) -> list[float]:
@@ -233,6 +247,9 @@ def span_features(text: str, sp: Span) -> list[float]:
         float(cue_in_sentence),
         float(n <= 3 and not cue_in_sentence),
         float(bool(re.match(r"[A-Z][A-Z .'-]+:", content))),
+        float(bool(before_words) and before_words[-1] in ("the", "a", "an", "its", "their", "his", "her", "our")),
+        float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before.lower().split()[-5:])),
+        float(content == content.lower() and n <= 6 and not cue_in_sentence and not content.rstrip()[-1:] in ".?!,"),
     ]
 
 

@@ -1,7 +1,8 @@
 """Stage 2: the stance of a quote toward a target statement (FAVOR, AGAINST, NONE), from a
-fine-tuned small transformer read as a sequence pair: (target, "speaker: before << quote >> after").
+fine-tuned small transformer that encodes the target and "speaker: before << quote >> after" with one
+shared encoder and compares the two (model/stance_net.py).
 
-The target comes first so that one model serves every dispute: a new dispute needs only its target
+The target is an input, so one model serves every dispute: a new dispute needs only its target
 statement. Training doubles the data by swapping each article's target for its counter-statement
 with FAVOR and AGAINST flipped, so that the model must read the target. Probabilities are
 temperature-scaled on dev.
@@ -140,101 +141,115 @@ def set_seed(seed: int) -> None:
 
 
 class StanceModel:
-    """A sequence-pair classifier with its tokenizer and temperature."""
+    """The stance network (model/stance_net.py) with its tokenizer, temperature and metadata."""
 
-    def __init__(self, model, tokenizer, temperature: float = 1.0, meta: dict | None = None):
-        self.model = model
+    def __init__(self, net, tokenizer, temperature: float = 1.0, meta: dict | None = None):
+        self.net = net
         self.tokenizer = tokenizer
         self.temperature = temperature
         self.meta = meta or {}
-        self._target_cache: dict[str, list[int]] = {}
+        self._targets: dict[str, np.ndarray] = {}  # encoded targets: one target serves many quotes
 
     @classmethod
     def from_backbone(cls, path: Path | None = None) -> StanceModel:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        from model.stance_net import QuoteTargetNet
+
+        hf_logging.disable_progress_bar()
         path = path or backbone_path()
-        tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL2ID)
-        return cls(model, tok, meta={"backbone": "all-MiniLM-L6-v2", "backbone_sha256": sha256_file(
-            Path(path) / "model.safetensors")})
+        net = QuoteTargetNet(AutoModel.from_pretrained(path), len(LABELS))
+        return cls(net, AutoTokenizer.from_pretrained(path), meta={
+            "backbone": "all-MiniLM-L6-v2", "backbone_sha256": sha256_file(Path(path) / "model.safetensors")})
 
     @classmethod
     def tiny(cls, seed: int = 0) -> StanceModel:
         """A randomly initialised 2-layer BERT with the backbone's tokenizer, for fast tests."""
-        from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+        from transformers import AutoTokenizer, BertConfig, BertModel
+
+        from model.stance_net import QuoteTargetNet
 
         set_seed(seed)
         tok = AutoTokenizer.from_pretrained(backbone_path())
         cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=512, num_labels=len(LABELS),
-                         id2label=dict(enumerate(LABELS)), label2id=LABEL2ID)
-        return cls(BertForSequenceClassification(cfg), tok, meta={"backbone": "tiny-random-bert"})
+                         intermediate_size=64, max_position_embeddings=512)
+        return cls(QuoteTargetNet(BertModel(cfg), len(LABELS), head_dim=16), tok, meta={"backbone": "tiny-random-bert"})
 
     def save(self, out: Path) -> None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        """save_pretrained for the encoder and the tokenizer (safetensors), the head as safetensors,
+        and stance.json (labels, temperature, hashes, hyperparameters, dev metrics) and a model card."""
+        from safetensors.torch import save_file
         from transformers.utils import logging as hf_logging
 
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
         hf_logging.disable_progress_bar()
-        self.model.save_pretrained(out)
+        self.net.encoder.save_pretrained(out)
         self.tokenizer.save_pretrained(out)
-        meta = {**self.meta, "labels": list(LABELS), "temperature": self.temperature}
+        save_file({k: v.contiguous() for k, v in self.net.head.state_dict().items()}, str(out / "head.safetensors"))
+        head_dim = self.net.head[1].out_features
+        meta = {**self.meta, "labels": list(LABELS), "label2id": LABEL2ID, "temperature": self.temperature,
+                "head_dim": head_dim}
         (out / "stance.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
         (out / "README.md").write_text(model_card(meta))
 
     @classmethod
     def load(cls, path: Path) -> StanceModel:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        from model.stance_net import QuoteTargetNet
 
         path = Path(path)
         if not (path / "stance.json").exists():
             raise FileNotFoundError(f"no stance model in {path}: run `python train.py` first")
         meta = json.loads((path / "stance.json").read_text())
-        from transformers.utils import logging as hf_logging
-
+        if list(meta.get("labels", [])) != list(LABELS):
+            raise ValueError(f"{path}: labels {meta.get('labels')} are not {list(LABELS)}")
         hf_logging.disable_progress_bar()
-        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
-        model.eval()
+        net = QuoteTargetNet(AutoModel.from_pretrained(path, local_files_only=True), len(LABELS), meta["head_dim"])
+        net.head.load_state_dict(load_file(str(path / "head.safetensors")))
+        net.eval()
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        return cls(model, tok, meta.pop("temperature", 1.0), meta)
+        return cls(net, tok, meta.pop("temperature", 1.0), meta)
 
     # -------------------------------------------------------- inference
 
-    def encode(self, targets: list[str], texts: list[str], max_length: int) -> list[dict]:
-        """Token ids per pair; the target's ids are cached (one target serves many quotes)."""
-        tok = self.tokenizer
-        out = []
-        enc_texts = tok(texts, add_special_tokens=False, truncation=True, max_length=max_length)["input_ids"]
-        for target, ids in zip(targets, enc_texts):
-            t_ids = self._target_cache.get(target)
-            if t_ids is None:
-                t_ids = tok(target, add_special_tokens=False, truncation=True, max_length=max_length // 2)["input_ids"]
-                self._target_cache[target] = t_ids
-            room = max_length - len(t_ids) - 3
-            ids = ids[:max(room, 1)]
-            input_ids = [tok.cls_token_id, *t_ids, tok.sep_token_id, *ids, tok.sep_token_id]
-            types = [0] * (len(t_ids) + 2) + [1] * (len(ids) + 1)
-            out.append({"input_ids": input_ids, "token_type_ids": types})
+    def tokenize(self, texts: list[str], max_length: int) -> list[list[int]]:
+        return self.tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+
+    def _embed(self, ids: list[list[int]], batch_size: int) -> np.ndarray:
+        """Embeddings in input order, batched by length (sorted, dynamic padding)."""
+        import torch
+
+        out = np.zeros((len(ids), self.net.encoder.config.hidden_size), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        with torch.inference_mode():
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                x, mask = pad([ids[i] for i in idx], self.tokenizer.pad_token_id)
+                out[idx] = self.net.embed(x, mask).float().numpy()
         return out
 
+    def target_embeddings(self, targets: list[str]) -> np.ndarray:
+        new = sorted({t for t in targets if t not in self._targets})
+        if new:
+            for t, e in zip(new, self._embed(self.tokenize(new, 64), 32)):
+                self._targets[t] = e
+        return np.stack([self._targets[t] for t in targets])
+
     def logits(self, targets: list[str], texts: list[str], max_length: int = 128, batch_size: int = 32) -> np.ndarray:
-        """Raw logits, batched by length (sorted, dynamic padding) and returned in input order."""
         import torch
 
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        enc = self.encode(targets, texts, max_length)
-        order = sorted(range(len(enc)), key=lambda i: len(enc[i]["input_ids"]))
-        out = np.zeros((len(enc), len(LABELS)), dtype=np.float32)
-        self.model.eval()
+        self.net.eval()
+        q = self._embed(self.tokenize(texts, max_length), batch_size)
+        t = self.target_embeddings(targets)
         with torch.inference_mode():
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
-                batch = collate([enc[i] for i in idx], self.tokenizer.pad_token_id)
-                out[idx] = self.model(**batch).logits.float().numpy()
-        return out
+            return self.net.compare(torch.from_numpy(q), torch.from_numpy(t)).float().numpy()
 
     def predict_proba(self, targets: list[str], texts: list[str], max_length: int | None = None) -> np.ndarray:
         max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
@@ -247,19 +262,16 @@ class StanceModel:
                 for p in probs]
 
 
-def collate(items: list[dict], pad_id: int):
+def pad(seqs: list[list[int]], pad_id: int):
     import torch
 
-    n = max(len(it["input_ids"]) for it in items)
-    ids = torch.full((len(items), n), pad_id, dtype=torch.long)
-    types = torch.zeros((len(items), n), dtype=torch.long)
-    mask = torch.zeros((len(items), n), dtype=torch.long)
-    for i, it in enumerate(items):
-        k = len(it["input_ids"])
-        ids[i, :k] = torch.tensor(it["input_ids"])
-        types[i, :k] = torch.tensor(it["token_type_ids"])
-        mask[i, :k] = 1
-    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+    n = max(len(x) for x in seqs)
+    ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), n), dtype=torch.long)
+    for i, x in enumerate(seqs):
+        ids[i, :len(x)] = torch.tensor(x)
+        mask[i, :len(x)] = 1
+    return ids, mask
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -315,23 +327,36 @@ def fit_temperature(logits: np.ndarray, gold: list[int]) -> float:
 # ---------------------------------------------------------------- training
 
 
-def _batches(enc: list[dict], batch_size: int, rng: random.Random) -> list[list[int]]:
+def _batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
     """Length-bucketed batches: shuffle, sort within chunks of 50 batches, shuffle the batches."""
-    idx = list(range(len(enc)))
+    idx = list(range(len(lengths)))
     rng.shuffle(idx)
     chunk = batch_size * 50
     batches = []
     for c in range(0, len(idx), chunk):
-        part = sorted(idx[c:c + chunk], key=lambda i: len(enc[i]["input_ids"]))
+        part = sorted(idx[c:c + chunk], key=lambda i: lengths[i])
         batches += [part[b:b + batch_size] for b in range(0, len(part), batch_size)]
     rng.shuffle(batches)
     return batches
 
 
 def evaluate_examples(sm: StanceModel, examples: list[dict], max_length: int) -> tuple[dict, np.ndarray]:
+    sm._targets.clear()  # the encoder changed since the targets were cached
     logits = sm.logits([e["target"] for e in examples], [e["text"] for e in examples], max_length)
     pred = [LABELS[i] for i in logits.argmax(axis=1)]
     return macro_f1([e["label"] for e in examples], pred), logits
+
+
+def _epoch_rows(train: list[dict], cfg: StanceConfig, disputes: dict | None, rng: random.Random) -> list[dict]:
+    """One epoch's pairs: some targets swapped for a paraphrase of the same side, so that the model
+    learns to read a target rather than to recognise a handful of strings."""
+    rows = [{"target": ex["target"], "text": ex["text"], "label": ex["label"]} for ex in train]
+    if cfg.paraphrase and disputes:
+        for row, ex in zip(rows, train):
+            d = disputes.get(ex.get("dispute") or "")
+            if d and ex.get("side") and rng.random() < cfg.paraphrase:
+                row["target"] = rng.choice(d.get(ex["side"] + "_paraphrases") or [row["target"]])
+    return rows
 
 
 def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig,
@@ -340,55 +365,45 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     temperature on dev. Returns the training record (metrics, timings, hashes)."""
     import datasets
     import torch
-    from datasets import Dataset
     from tqdm.auto import tqdm
 
     datasets.disable_progress_bars()
     set_seed(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    def tokenize(b):
-        enc = sm.encode(list(b["target"]), list(b["text"]), cfg.max_length)
-        return {"input_ids": [e["input_ids"] for e in enc], "token_type_ids": [e["token_type_ids"] for e in enc],
-                "label_id": [LABEL2ID[x] for x in b["label"]]}
-
     rng = random.Random(cfg.seed)
-    keep = ["target", "text", "label"]
-
-    def epoch_data(epoch: int) -> tuple[list[dict], list[int]]:
-        """Tokenised pairs of one epoch; some targets swapped for a paraphrase of the same side."""
-        rows = [{k: ex[k] for k in keep} for ex in train]
-        if cfg.paraphrase and disputes:
-            for row, ex in zip(rows, train):
-                d = disputes.get(ex.get("dispute") or "")
-                if d and ex.get("side") and rng.random() < cfg.paraphrase:
-                    row["target"] = rng.choice(d.get(ex["side"] + "_paraphrases") or [row["target"]])
-        ds = Dataset.from_list(rows).map(tokenize, batched=True, remove_columns=keep)
-        return ([{"input_ids": i, "token_type_ids": t} for i, t in zip(ds["input_ids"], ds["token_type_ids"])],
-                list(ds["label_id"]))
-
-    enc, labels = epoch_data(0)
-    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+    counts = np.bincount([LABEL2ID[e["label"]] for e in train], minlength=len(LABELS)).astype(float)
     weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
-    steps_per_epoch = math.ceil(len(enc) / cfg.batch_size)
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs if not cfg.max_steps else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    opt = torch.optim.AdamW(sm.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    head_params = list(sm.net.head.parameters())
+    opt = torch.optim.AdamW([{"params": sm.net.encoder.parameters(), "lr": cfg.learning_rate},
+                             {"params": head_params, "lr": cfg.learning_rate * 20}], weight_decay=cfg.weight_decay)
     warm = max(1, int(cfg.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm + 1e-9))))
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    best = {"macro_f1": -1.0}
-    best_state, history, step, seen, t0 = None, [], 0, 0, time.time()
+    target_ids: dict[str, list[int]] = {}
+    best, best_state, history, step, seen, t0 = {"macro_f1": -1.0}, None, [], 0, 0, time.time()
     bar = tqdm(total=total, desc="stance", disable=not progress, unit="step")
     for epoch in range(cfg.epochs):
-        sm.model.train()
-        if epoch:
-            enc, labels = epoch_data(epoch)
-        for idx in _batches(enc, cfg.batch_size, rng):
-            batch = collate([enc[i] for i in idx], sm.tokenizer.pad_token_id)
-            out = sm.model(**batch)
-            loss = loss_fn(out.logits, torch.tensor([labels[i] for i in idx]))
+        ds = datasets.Dataset.from_list(_epoch_rows(train, cfg, disputes, rng)).map(
+            lambda b: {"ids": sm.tokenize(b["text"], cfg.max_length), "y": [LABEL2ID[x] for x in b["label"]]},
+            batched=True)
+        ids, ys, targets = ds["ids"], ds["y"], ds["target"]
+        sm.net.train()
+        for idx in _batches([len(x) for x in ids], cfg.batch_size, rng):
+            uniq = sorted({targets[i] for i in idx})
+            for t in uniq:
+                if t not in target_ids:
+                    target_ids[t] = sm.tokenize([t], 64)[0]
+            tx, tmask = pad([target_ids[t] for t in uniq], sm.tokenizer.pad_token_id)
+            qx, qmask = pad([ids[i] for i in idx], sm.tokenizer.pad_token_id)
+            t_emb = sm.net.embed(tx, tmask)
+            pos = {t: k for k, t in enumerate(uniq)}
+            logits = sm.net.compare(sm.net.embed(qx, qmask), t_emb[[pos[targets[i]] for i in idx]])
+            loss = loss_fn(logits, torch.tensor([ys[i] for i in idx]))
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(sm.model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(sm.net.parameters(), 1.0)
             opt.step()
             sched.step()
             opt.zero_grad()
@@ -406,7 +421,7 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     bar.close()
     train_s = time.time() - t0
     if best_state is not None:
-        sm.model.load_state_dict(best_state)
+        sm.net.load_state_dict(best_state)
     dev_logits = evaluate_examples(sm, dev, cfg.max_length)[1] if dev else np.zeros((0, 3))
     dev_gold = [LABEL2ID[e["label"]] for e in dev]
     sm.temperature = fit_temperature(dev_logits, dev_gold)
@@ -424,9 +439,9 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
 def _checkpoint(sm, dev, cfg, best, best_state, history, step, epoch):
     m, _ = evaluate_examples(sm, dev, cfg.max_length)
     history.append({"step": step, "epoch": epoch, "dev_macro_f1": round(m["macro_f1"], 4)})
-    sm.model.train()
+    sm.net.train()
     if m["macro_f1"] > best["macro_f1"]:
-        return m, {k: v.detach().clone() for k, v in sm.model.state_dict().items()}
+        return m, {k: v.detach().clone() for k, v in sm.net.state_dict().items()}
     return best, best_state
 
 
@@ -437,8 +452,9 @@ def model_card(meta: dict) -> str:
 
 Labels the stance of a quotation toward a target statement: FAVOR, AGAINST or NONE.
 
-- Backbone: {meta.get('backbone')} (sha256 {str(meta.get('backbone_sha256', ''))[:12]}...), fine-tuned as a
-  sequence-pair classifier: (target statement, "speaker: sentence before << quote >> sentence after").
+- Backbone: {meta.get('backbone')} (sha256 {str(meta.get('backbone_sha256', ''))[:12]}...), fine-tuned as one
+  shared encoder for the target statement and for "speaker: sentence before << quote >> sentence after",
+  mean-pooled, with a head over [quote, target, quote*target, |quote-target|] (model/stance_net.py).
 - Training data: the quotestance corpus train split, doubled by swapping each article's target for its
   counter-statement (FAVOR/AGAINST flipped); {meta.get('train_examples')} examples, sha256
   {str(meta.get('train_data_sha256', ''))[:12]}...

@@ -60,13 +60,13 @@ def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes)
     train = examples_from_articles(arts, flip=True, disputes=disputes)
     dev = examples_from_articles(load_split("dev", tiny_corpus), disputes=disputes)
     sm = StanceModel.tiny()
-    before = {k: v.clone() for k, v in sm.model.state_dict().items()}
+    before = {k: v.clone() for k, v in sm.net.state_dict().items()}
     rec = train_stance(sm, train, dev, StanceConfig(epochs=1, batch_size=4, max_steps=2, learning_rate=1e-3),
                        progress=False, disputes=disputes)
     assert rec["steps"] == 2 and rec["train_data_sha256"] and 0.25 <= rec["temperature"] <= 8
-    assert any(not (before[k] == v).all() for k, v in sm.model.state_dict().items())
+    assert any(not (before[k] == v).all() for k, v in sm.net.state_dict().items())
     sm.save(tmp_path / "stance")
-    for f in ("model.safetensors", "config.json", "tokenizer.json", "stance.json", "README.md"):
+    for f in ("model.safetensors", "head.safetensors", "config.json", "tokenizer.json", "stance.json", "README.md"):
         assert (tmp_path / "stance" / f).exists(), f
     back = StanceModel.load(tmp_path / "stance")
     t, x = [dev[0]["target"]] * 2, [dev[0]["text"], dev[1]["text"]]
@@ -91,9 +91,9 @@ def test_real_backbone_fine_tunes_a_few_steps(tmp_path, tiny_corpus, disputes):
     arts = load_split("train", tiny_corpus)
     train = examples_from_articles(arts, flip=True, disputes=disputes)
     sm = StanceModel.from_backbone()
-    w0 = sm.model.classifier.weight.detach().clone()
+    w0 = sm.net.head[-1].weight.detach().clone()
     rec = train_stance(sm, train, train[:4], StanceConfig(epochs=1, batch_size=4, max_steps=3), progress=False)
-    assert rec["steps"] == 3 and not (w0 == sm.model.classifier.weight).all()
+    assert rec["steps"] == 3 and not (w0 == sm.net.head[-1].weight).all()
     sm.save(tmp_path / "s")
     back = StanceModel.load(tmp_path / "s")
     assert back.meta["backbone"] == "all-MiniLM-L6-v2" and len(back.predict([train[0]["target"]], [train[0]["text"]])) == 1
