@@ -103,6 +103,7 @@ ROLE_NOUNS = {
     "delegate", "delegates", "delegation", "reader", "readers", "report", "commentary", "statement", "secretariat",
     "authorities", "directorate", "force", "service", "observatory", "coalition", "association", "institute",
     "spokesmen", "viewer", "listener", "caller", "commenter", "blogger", "user",
+    "airline", "carrier", "firm", "operator", "company", "tribunal",
 }
 ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities", "delegation", "taskforce",
              "coalition", "organisation", "organization", "observatory", "ministry", "government", "kremlin",
@@ -114,6 +115,8 @@ ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities"
              "mission", "front", "movement", "league", "network", "times", "post", "news",
              "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated", "journal",
              "nations", "nato", "opec", "asean", "icj", "tribunal", "society", "alliance", "federation"}
+MEDIA_WORDS = {"times", "post", "news", "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated",
+               "journal", "house", "front", "line", "diet"}
 SUBJECT_PRONOUN_RE = re.compile(r"\b(he|she|they|we|i)\b", re.I)
 NON_NAME_CAPS = {
     "the", "a", "an", "but", "and", "or", "if", "in", "on", "at", "as", "for", "to", "of", "by", "with",

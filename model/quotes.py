@@ -249,7 +249,7 @@ def span_features(text: str, sp: Span) -> list[float]:
         float(bool(re.match(r"[A-Z][A-Z .'-]+:", content))),
         float(bool(before_words) and before_words[-1] in ("the", "a", "an", "its", "their", "his", "her", "our")),
         float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before.lower().split()[-5:])),
-        float(content == content.lower() and n <= 6 and not cue_in_sentence and not content.rstrip()[-1:] in ".?!,"),
+        float(content == content.lower() and n <= 6 and not cue_in_sentence and content.rstrip()[-1:] not in ".?!,"),
     ]
 
 

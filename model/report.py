@@ -272,22 +272,24 @@ def evaluate_all(a) -> str:
 def headline_rows(m: dict) -> list[list[str]]:
     ex, pa = m["stage1"]["corpus"]["exact"], m["stage1"]["corpus"]["partial"]
     st, base = m["stance"], m["stance_baselines"]
-    nv = m["stage1"]["naive_baseline"]["exact"]
-    ci = m["stage1"]["exact_f1_ci95"]
+    nv, nvp = m["stage1"]["naive_baseline"]["exact"], m["stage1"]["naive_baseline"]["partial"]
+    ci, sci, stci = m["stage1"]["exact_f1_ci95"], m["stage1"]["speaker_accuracy_ci95"], st["macro_f1_ci95"]
+    tf, maj, tfh = base["tfidf_lr"], base["majority"], base["tfidf_lr_held_out"]
+    e2e, cal = m["end_to_end"], st["calibration"]
     rows = [
         ["Quotes, exact F1", f"{ex['quotes']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]", f"naive regex {nv['quotes']['f1']:.3f}"],
-        ["Quotes, partial F1", f"{pa['quotes']['f1']:.3f}", f"naive regex {m['stage1']['naive_baseline']['partial']['quotes']['f1']:.3f}"],
-        ["Speaker (canonical name) accuracy", f"{ex['speaker_accuracy']:.3f} [{m['stage1']['speaker_accuracy_ci95'][0]:.3f}, "
-         f"{m['stage1']['speaker_accuracy_ci95'][1]:.3f}]", f"nearest name {nv['speaker_accuracy'] or 0:.3f}"],
+        ["Quotes, partial F1", f"{pa['quotes']['f1']:.3f}", f"naive regex {nvp['quotes']['f1']:.3f}"],
+        ["Speaker (canonical name) accuracy", f"{ex['speaker_accuracy']:.3f} [{sci[0]:.3f}, {sci[1]:.3f}]",
+         f"nearest name {nv['speaker_accuracy'] or 0:.3f}"],
         ["Speaker mention accuracy", f"{ex['mention_accuracy']:.3f}", f"nearest name {nv['mention_accuracy'] or 0:.3f}"],
         ["End-to-end F1 (quote and speaker)", f"{ex['end_to_end']['f1']:.3f}", f"naive {nv['end_to_end']['f1']:.3f}"],
-        ["Stance macro-F1 (gold spans)", f"{st['overall']['macro_f1']:.3f} [{st['macro_f1_ci95'][0]:.3f}, "
-         f"{st['macro_f1_ci95'][1]:.3f}]", f"TF-IDF+LR {base['tfidf_lr']['macro_f1']:.3f}, majority {base['majority']['macro_f1']:.3f}"],
-        ["Stance F_avg (FAVOR, AGAINST)", f"{st['overall']['f_avg']:.3f}", f"TF-IDF+LR {base['tfidf_lr']['f_avg']:.3f}"],
-        ["Stance macro-F1, held-out disputes", f"{st['held_out']['macro_f1']:.3f}", f"TF-IDF+LR {base['tfidf_lr_held_out']['macro_f1']:.3f}"],
+        ["Stance macro-F1 (gold spans)", f"{st['overall']['macro_f1']:.3f} [{stci[0]:.3f}, {stci[1]:.3f}]",
+         f"TF-IDF+LR {tf['macro_f1']:.3f}, majority {maj['macro_f1']:.3f}"],
+        ["Stance F_avg (FAVOR, AGAINST)", f"{st['overall']['f_avg']:.3f}", f"TF-IDF+LR {tf['f_avg']:.3f}"],
+        ["Stance macro-F1, held-out disputes", f"{st['held_out']['macro_f1']:.3f}", f"TF-IDF+LR {tfh['macro_f1']:.3f}"],
         ["Target flip flips the label", f"{st['flip']['flipped']:.3f}", f"of {st['flip']['n_polar']} FAVOR/AGAINST quotes"],
-        ["Stance macro-F1, end to end", f"{m['end_to_end']['macro_f1']:.3f}", f"on {m['end_to_end']['coverage']:.1%} of gold quotes found"],
-        ["Calibration ECE", f"{st['calibration']['ece_after']:.3f}", f"{st['calibration']['ece_before']:.3f} before temperature"],
+        ["Stance macro-F1, end to end", f"{e2e['macro_f1']:.3f}", f"on {e2e['coverage']:.1%} of gold quotes found"],
+        ["Calibration ECE", f"{cal['ece_after']:.3f}", f"{cal['ece_before']:.3f} before temperature"],
     ]
     if "polnear_test" in m["stage1"]:
         p, pn = m["stage1"]["polnear_test"]["exact"], m["stage1"]["polnear_naive"]["exact"]

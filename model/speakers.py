@@ -178,10 +178,11 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     return Mention(start, end, text[start:end], kind), roles
 
 
+DESC_HEADS = {r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS
 DESC_RE = re.compile(
     r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
     r"((?:(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has)\b)[\w'’-]+\s+){0,3})("
-    + "|".join(sorted((r for r in lexicon.ROLE_NOUNS if " " not in r), key=len, reverse=True)) + r")\b"
+    + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + r")\b"
     # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
     r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
@@ -228,8 +229,6 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         if len(inside) < len(near) or any(names_sorted[k].kind == "name" and " " in names_sorted[k].text for k in inside):
             continue  # overlaps a name partly, or holds a full name: the name is the mention
         head = mm.group(2).lower()
-        if head in lexicon.ORG_NOUNS and inside:
-            continue
         dropped.update(inside)
         descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
     mentions = [m for k, m in enumerate(names_sorted) if k not in dropped] + descs
@@ -294,12 +293,12 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             recent.append((m.start, ent))
         elif m.kind == "organisation":
             key = _org_key(m.text)
-            ent = by_org.get(key) or _resolve_description(m, recent, org=True)
+            ent = by_org.get(key) or _resolve_org(m, recent)
             if ent is None:
                 ent = Entity(len(ents), _strip_article(m.text), "organisation")
                 ents.append(ent)
-            if len(m.text) > len(ent.name) and m.text[:1].isupper():
-                ent.name = m.text
+            if len(_org_words(m.text)) > len(_org_words(ent.name)):
+                ent.name = _strip_article(m.text) if not m.text[:1].isupper() else m.text
             by_org[key] = ent
             recent.append((m.start, ent))
         elif m.kind == "pronoun" and m.text == "who" and last is not None and m.start - last.end < 80:
@@ -309,6 +308,15 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             if ent is None:
                 ent = Entity(len(ents), m.text, "description")
                 ents.append(ent)
+        elif DOC_RE.match(m.text):  # "a statement from the Guyana Defence Force": the issuer speaks
+            issuer = DOC_RE.match(m.text).group(1)
+            key = _org_key(issuer)
+            ent = by_org.get(key) or _resolve_org(Mention(m.start, m.end, "the " + issuer, "organisation"), recent)
+            if ent is None:
+                ent = Entity(len(ents), _strip_article(issuer), "organisation")
+                ents.append(ent)
+            by_org[key] = ent
+            recent.append((m.start, ent))
         else:
             ent = _resolve_description(m, recent, org=False)
             if ent is None:  # an unnamed speaker: "a senior official at the ministry"
@@ -323,6 +331,8 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
     return ents
 
 
+DOC_RE = re.compile(r"(?:an?|the)\s+(?:[\w-]+\s+)?(?:statement|report|commentary|communique|letter|release|note|"
+                    r"editorial|memo)\s+(?:from|by|of)\s+(.+)$", re.I)
 OBJECT_RE = re.compile(r"\b(?:of|to|for|with|by|from|about|in|on|at|told|asked|than|and)\s+(?:the\s+)?$", re.I)
 
 
@@ -330,9 +340,27 @@ def _strip_article(s: str) -> str:
     return re.sub(r"^(the|a|an)\s+", "", s, flags=re.I)
 
 
+def _org_words(s: str) -> list[str]:
+    return [_bare(w) for w in _strip_article(s).split() if _bare(w) not in ("of", "for", "in", "on", "the")]
+
+
 def _org_key(s: str) -> str:
-    words = _strip_article(s).lower().split()
-    return words[-1] if words else s.lower()
+    """'the Russian Foreign Ministry' and 'Russian Foreign Ministry' share a key; 'the British
+    delegation' and 'the Mauritian delegation' do not."""
+    return " ".join(_org_words(s)) or s.lower()
+
+
+def _resolve_org(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | None:
+    """A definite org description ('the ministry', 'the embassy', 'its foreign ministry') is the
+    latest organisation whose name holds all its words; 'a ...' is a new one."""
+    words = m.text.lower().split()
+    if words[0] in ("a", "an", "one"):
+        return None
+    want = set(_org_words(m.text)) - {"its", "his", "her", "their", "our"}
+    for _, ent in reversed(recent[-60:]):
+        if ent.kind == "organisation" and want and want <= set(_org_words(ent.name)):
+            return ent
+    return None
 
 
 def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[str], text: str) -> Entity:
@@ -393,7 +421,7 @@ def _resolve_description(m: Mention, recent: list[tuple[int, Entity]], org: bool
     for _, ent in reversed(recent):
         if org != (ent.kind == "organisation"):
             continue
-        if ent.roles & wanted or (org and _org_key(ent.name) == head):
+        if ent.roles & wanted or (org and _org_words(ent.name)[-1:] == [head]):
             return ent
     return None
 
@@ -598,7 +626,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
         f = [1.0, float(rank == 0), float(rank == 1), float(rank == 2), float(rank >= 3),
              math.log1p((m.start - pos) / 100), *g, float(e.confirmed), float(e.id == last_spk),
              float(e.id == prev_spk), float(obj), float(subj), float(para_of(pos) == para_of(m.start)),
-             math.log1p(count), float(bool(e.roles & wanted) or _org_key(e.name) == head),
+             math.log1p(count), float(bool(e.roles & wanted) or _org_words(e.name)[-1:] == [head]),
              float(e.kind == "person"), float(e.kind == "organisation"), float(e.kind == "description"),
              float(e.id == m.entity), float(want in ("p", "o"))]
         out.append((e, f))
@@ -617,6 +645,22 @@ class Attribution:
     mention: tuple[int, int] | None
     cue: tuple[int, int] | None
     confidence: float
+
+
+STOP = {"the", "a", "an", "of", "to", "in", "and", "is", "are", "was", "be", "it", "this", "that", "not", "we", "our",
+        "for", "on", "at", "by", "with", "as", "has", "have", "will", "no", "i", "you", "they"}
+
+
+def _headline_source(words: str, quotes: list, out: list, text: str) -> Attribution | None:
+    body = [(a, set(_norm_words(text[s:e]).split()) - STOP) for (s, e, k), a in zip(quotes, out)
+            if k != "headline" and a is not None and a.speaker]
+    if not body:
+        return None
+    head = set(words.split()) - STOP
+    best = max(body, key=lambda b: len(head & b[1]))
+    if len(head & best[1]) >= 2:
+        return best[0]
+    return next((a for a, _ in body if a.speaker[:1].isupper()), body[0][0])
 
 
 def _norm_words(s: str) -> str:
@@ -664,9 +708,8 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             src = next((a for (s2, e2, k2), a in zip(quotes, out)
                         if k2 != "headline" and a is not None and a.speaker and words and words in _norm_words(text[s2:e2])),
                        None)
-            if src is None:  # else the article's first quoted speaker with a name
-                src = next((a for (_, _, k2), a in zip(quotes, out) if k2 != "headline" and a is not None
-                            and a.speaker and a.speaker[:1].isupper()), None)
+            if src is None:  # else the body quote sharing most words with it, else the first named speaker
+                src = _headline_source(words, quotes, out, text)
             out[i] = Attribution(src.speaker if src else None, None, None, round(0.5 * src.confidence, 4) if src else 0.0)
     return out
 
