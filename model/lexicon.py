@@ -115,6 +115,9 @@ ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities"
              "mission", "front", "movement", "league", "network", "times", "post", "news",
              "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated", "journal",
              "nations", "nato", "opec", "asean", "icj", "tribunal", "society", "alliance", "federation"}
+PLACE_PREFIXES = {"ciudad", "san", "santa", "santo", "são", "port", "fort", "lake", "mount", "cape", "saint", "st",
+                  "upper", "lower", "puerto", "porto", "bahía", "isla", "islas", "villa", "nueva", "nuevo", "el", "la",
+                  "los", "las", "al", "gulf", "bay", "strait"}
 MEDIA_WORDS = {"times", "post", "news", "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated",
                "journal", "house", "front", "line", "diet"}
 SUBJECT_PRONOUN_RE = re.compile(r"\b(he|she|they|we|i)\b", re.I)
@@ -171,4 +174,5 @@ NON_PERSON = {
     "village", "town", "valley", "desert", "coast", "territory", "territories", "republic", "kingdom", "empire",
     "dynasty", "era", "week", "month", "year", "season", "festival", "hotel", "bridge", "canal", "cape", "point",
     "maru", "express", "pass", "airlines", "airways", "times", "herald", "gazette", "tribune",
+    "statute", "initiative", "programme", "program", "fund", "project", "university", "school",
 }

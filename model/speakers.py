@@ -165,8 +165,9 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     end = seq[-1][1] - (2 if _possessive(words[-1]) else 0)
     low = [_bare(w) for w in words]
     start = seq[0][0]
-    if all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low):
-        kind = "place"
+    if all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low) or low[0] in lexicon.PLACE_PREFIXES or (
+            len(low) > 1 and any(w in lexicon.PLACES for w in low)):
+        kind = "place"  # "Ciudad Bolívar", "Naya Kashmir"
     elif any(w in lexicon.NON_PERSON for w in low):
         return None
     elif len(words) >= 2:
@@ -367,6 +368,8 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
     words = m.text.replace("’s", "").split()
     surname = words[-1].lower()
     ent = by_surname.get(surname)
+    if ent is not None and len(words) > 1 and len(ent.name.split()) > 1 and ent.name.split()[0] != words[0]:
+        ent = None  # "Aiko Tomioka" after "Masayuki Tomioka": same family, another person
     if ent is None and len(words) == 1:  # "Ma" for "Ma Lirong": family name first
         ent = next((e for e in by_surname.values() if e.name.split()[0].lower() == surname), None)
     if ent is None:
