@@ -107,7 +107,7 @@ def bench_training(arts: list[dict], steps: int = 12) -> dict:
     ex = examples_from_articles(arts[:40], flip=True, disputes=load_disputes())
     sm = StanceModel.from_backbone()
     rec = train_stance(sm, ex, [], StanceConfig(epochs=1, max_steps=steps, batch_size=16), progress=False)
-    return {"steps": steps, "pairs_per_second": rec["train_sequences_per_second"]}
+    return {"steps": steps, "quotes_per_second": rec["train_quotes_per_second"]}
 
 
 def main() -> int:
@@ -141,7 +141,7 @@ def main() -> int:
             ("pipeline, articles/s", res["pipeline"]["articles_per_second"]),
             (f"POST /predict p50 / p95, ms ({res['endpoint']['words']} words)",
              f"{res['endpoint']['p50_ms']} / {res['endpoint']['p95_ms']}"),
-            ("training, pairs/s", res.get("training", {}).get("pairs_per_second", "skipped")),
+            ("training, quotes/s", res.get("training", {}).get("quotes_per_second", "skipped")),
             ("peak memory, MB", res["peak_memory_mb"])]
     for k, v in rows:
         print(f"{k:<45} {v}")

@@ -37,7 +37,7 @@ SENT_END_RE = re.compile(r"(?<=[.!?])[\"”’'»]?\s+|\n+")
 class StanceConfig:
     """Training settings of the stance model; every field can be overridden from train.py."""
 
-    epochs: int = 4  # passes over the doubled train split; early stopping keeps the best dev epoch
+    epochs: int = 4  # passes over the train quotes (each against all its dispute's targets); best dev epoch kept
     learning_rate: float = 5e-5  # AdamW peak rate, linear warm-up then decay
     batch_size: int = 16  # small batches train faster per example on 2 CPU cores
     max_length: int = 128  # tokens per pair; most pairs are far shorter (dynamic padding)
@@ -48,7 +48,6 @@ class StanceConfig:
     max_steps: int = 0  # >0 stops after this many optimiser steps (the --smoke mode)
     eval_every: int = 0  # >0 evaluates on dev every this many steps as well as after each epoch
     threads: int = 0  # torch threads; 0 leaves torch's default (all cores)
-    paraphrase: float = 0.5  # chance that a training pair's target is swapped for a paraphrase of the same side
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or not 8 <= self.max_length <= 512:
@@ -327,15 +326,17 @@ def fit_temperature(logits: np.ndarray, gold: list[int]) -> float:
 # ---------------------------------------------------------------- training
 
 
-def _batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
-    """Length-bucketed batches: shuffle, sort within chunks of 50 batches, shuffle the batches."""
-    idx = list(range(len(lengths)))
-    rng.shuffle(idx)
-    chunk = batch_size * 50
+def _batches(rows: list[dict], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of quotes from one dispute (so that they share its target statements), similar in
+    length (dynamic padding wastes little), in random order."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(r["group"], []).append(i)
     batches = []
-    for c in range(0, len(idx), chunk):
-        part = sorted(idx[c:c + chunk], key=lambda i: lengths[i])
-        batches += [part[b:b + batch_size] for b in range(0, len(part), batch_size)]
+    for idx in groups.values():
+        rng.shuffle(idx)
+        idx.sort(key=lambda i: len(rows[i]["ids"]))
+        batches += [idx[b:b + batch_size] for b in range(0, len(idx), batch_size)]
     rng.shuffle(batches)
     return batches
 
@@ -347,22 +348,32 @@ def evaluate_examples(sm: StanceModel, examples: list[dict], max_length: int) ->
     return macro_f1([e["label"] for e in examples], pred), logits
 
 
-def _epoch_rows(train: list[dict], cfg: StanceConfig, disputes: dict | None, rng: random.Random) -> list[dict]:
-    """One epoch's pairs: some targets swapped for a paraphrase of the same side, so that the model
-    learns to read a target rather than to recognise a handful of strings."""
-    rows = [{"target": ex["target"], "text": ex["text"], "label": ex["label"]} for ex in train]
-    if cfg.paraphrase and disputes:
-        for row, ex in zip(rows, train):
-            d = disputes.get(ex.get("dispute") or "")
-            if d and ex.get("side") and rng.random() < cfg.paraphrase:
-                row["target"] = rng.choice(d.get(ex["side"] + "_paraphrases") or [row["target"]])
+def quote_rows(train: list[dict], disputes: dict | None) -> list[dict]:
+    """One row per distinct quote, paired with every target statement of its dispute: the claim and
+    its paraphrases with the quote's label toward the claim, the counter-statement and its
+    paraphrases with that label flipped. The encoder reads each quote once per step however many
+    targets it is compared with, so this multiplies what the model learns about reading a target at
+    almost no cost. A quote of no known dispute keeps its own target."""
+    rows, seen = [], set()
+    for ex in train:
+        d = (disputes or {}).get(ex.get("dispute") or "")
+        if d and ex.get("side"):
+            if (ex["text"], ex["dispute"]) in seen:
+                continue
+            seen.add((ex["text"], ex["dispute"]))
+            toward_claim = ex["label"] if ex["side"] == "claim" else FLIP[ex["label"]]
+            pairs = [(t, toward_claim) for t in [d["claim"], *d.get("claim_paraphrases", [])]]
+            pairs += [(t, FLIP[toward_claim]) for t in [d["counter"], *d.get("counter_paraphrases", [])]]
+        else:
+            pairs = [(ex["target"], ex["label"])]
+        rows.append({"text": ex["text"], "group": ex.get("dispute") or "", "pairs": pairs})
     return rows
 
 
 def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig,
                  progress: bool = True, disputes: dict | None = None) -> dict:
-    """Fine-tune sm in place on train examples; keep the weights of the best dev macro-F1; fit the
-    temperature on dev. Returns the training record (metrics, timings, hashes)."""
+    """Fine-tune sm in place on train examples (see quote_rows); keep the weights of the best dev
+    macro-F1; fit the temperature on dev. Returns the training record (metrics, timings, hashes)."""
     import datasets
     import torch
     from tqdm.auto import tqdm
@@ -372,13 +383,16 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     rng = random.Random(cfg.seed)
-    counts = np.bincount([LABEL2ID[e["label"]] for e in train], minlength=len(LABELS)).astype(float)
+    ds = datasets.Dataset.from_list(quote_rows(train, disputes)).map(
+        lambda b: {"ids": sm.tokenize(b["text"], cfg.max_length)}, batched=True)
+    rows = ds.to_list()
+    counts = np.bincount([LABEL2ID[y] for r in rows for _, y in r["pairs"]], minlength=len(LABELS)).astype(float)
     weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
-    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    steps_per_epoch = len(_batches(rows, cfg.batch_size, random.Random(0)))
     total = steps_per_epoch * cfg.epochs if not cfg.max_steps else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    head_params = list(sm.net.head.parameters())
     opt = torch.optim.AdamW([{"params": sm.net.encoder.parameters(), "lr": cfg.learning_rate},
-                             {"params": head_params, "lr": cfg.learning_rate * 20}], weight_decay=cfg.weight_decay)
+                             {"params": sm.net.head.parameters(), "lr": cfg.learning_rate * 20}],
+                            weight_decay=cfg.weight_decay)
     warm = max(1, int(cfg.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm + 1e-9))))
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
@@ -386,22 +400,18 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     best, best_state, history, step, seen, t0 = {"macro_f1": -1.0}, None, [], 0, 0, time.time()
     bar = tqdm(total=total, desc="stance", disable=not progress, unit="step")
     for epoch in range(cfg.epochs):
-        ds = datasets.Dataset.from_list(_epoch_rows(train, cfg, disputes, rng)).map(
-            lambda b: {"ids": sm.tokenize(b["text"], cfg.max_length), "y": [LABEL2ID[x] for x in b["label"]]},
-            batched=True)
-        ids, ys, targets = ds["ids"], ds["y"], ds["target"]
         sm.net.train()
-        for idx in _batches([len(x) for x in ids], cfg.batch_size, rng):
-            uniq = sorted({targets[i] for i in idx})
+        for idx in _batches(rows, cfg.batch_size, rng):
+            pairs = [(k, t, y) for k, i in enumerate(idx) for t, y in rows[i]["pairs"]]
+            uniq = sorted({t for _, t, _ in pairs})
             for t in uniq:
                 if t not in target_ids:
                     target_ids[t] = sm.tokenize([t], 64)[0]
-            tx, tmask = pad([target_ids[t] for t in uniq], sm.tokenizer.pad_token_id)
-            qx, qmask = pad([ids[i] for i in idx], sm.tokenizer.pad_token_id)
-            t_emb = sm.net.embed(tx, tmask)
-            pos = {t: k for k, t in enumerate(uniq)}
-            logits = sm.net.compare(sm.net.embed(qx, qmask), t_emb[[pos[targets[i]] for i in idx]])
-            loss = loss_fn(logits, torch.tensor([ys[i] for i in idx]))
+            pos = {t: j for j, t in enumerate(uniq)}
+            t_emb = sm.net.embed(*pad([target_ids[t] for t in uniq], sm.tokenizer.pad_token_id))
+            q_emb = sm.net.embed(*pad([rows[i]["ids"] for i in idx], sm.tokenizer.pad_token_id))
+            logits = sm.net.compare(q_emb[[k for k, _, _ in pairs]], t_emb[[pos[t] for _, t, _ in pairs]])
+            loss = loss_fn(logits, torch.tensor([LABEL2ID[y] for _, _, y in pairs]))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(sm.net.parameters(), 1.0)
             opt.step()
@@ -425,9 +435,10 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     dev_logits = evaluate_examples(sm, dev, cfg.max_length)[1] if dev else np.zeros((0, 3))
     dev_gold = [LABEL2ID[e["label"]] for e in dev]
     sm.temperature = fit_temperature(dev_logits, dev_gold)
-    record = {"hyperparameters": asdict(cfg), "train_examples": len(train), "dev_examples": len(dev),
+    record = {"hyperparameters": asdict(cfg), "train_examples": len(train), "train_quotes": len(rows),
+              "train_pairs_per_epoch": sum(len(r["pairs"]) for r in rows), "dev_examples": len(dev),
               "train_data_sha256": data_hash(train), "dev_data_sha256": data_hash(dev), "steps": step,
-              "train_seconds": round(train_s, 1), "train_sequences_per_second": round(seen / max(train_s, 1e-9), 2),
+              "train_seconds": round(train_s, 1), "train_quotes_per_second": round(seen / max(train_s, 1e-9), 2),
               "dev": {k: v for k, v in best.items() if k != "per_class"}, "dev_per_class": best.get("per_class"),
               "history": history, "temperature": sm.temperature,
               "dev_ece_before": ece(softmax(dev_logits), dev_gold),

@@ -77,7 +77,7 @@ def train_all(out: Path, cfg: StanceConfig, tiny: bool = False, log=print, progr
     rec = train_stance(sm, train_x, dev_x, cfg, progress=progress, disputes=disputes)
     sm.save(out / STANCE_DIR)
     log(f"stance: -> {out / STANCE_DIR}/ (dev macro-F1 {rec['dev'].get('macro_f1', float('nan')):.3f}, "
-        f"{rec['train_sequences_per_second']} pairs/s, {rec['train_seconds']} s, temperature {rec['temperature']:.2f})")
+        f"{rec['train_quotes_per_second']} quotes/s, {rec['train_seconds']} s, temperature {rec['temperature']:.2f})")
     summary = {"stage1": s1, "stance": {k: v for k, v in rec.items() if k != "history"}, "out": str(out)}
     (out / "training.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return summary
