@@ -14,26 +14,29 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-$(ARTIFACTS)/stance/config.json: | $(BIN)/.installed
+$(ARTIFACTS)/stance/stance.json: | $(BIN)/.installed
 	$(BIN)/python train.py --out $(ARTIFACTS)
 
-demo: $(BIN)/.installed $(ARTIFACTS)/stance/config.json
+demo: $(BIN)/.installed $(ARTIFACTS)/stance/stance.json
 	$(BIN)/python predict.py data/examples/*.txt --model-dir $(ARTIFACTS) --format table
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q tests
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check model serve tests train.py evaluate.py predict.py
+	$(BIN)/ruff check model serve tests bench train.py evaluate.py predict.py
 
 train: $(BIN)/.installed
 	$(BIN)/python train.py --out $(ARTIFACTS)
 
 evaluate: $(BIN)/.installed
-	$(BIN)/python evaluate.py --model-dir $(ARTIFACTS)
+	$(BIN)/python evaluate.py --model-dir $(ARTIFACTS) $(if $(wildcard ../shared/polnear),--polnear ../shared/polnear)
 
 corpus: $(BIN)/.installed
 	$(BIN)/python -m model.corpus build
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/speed.py --model-dir $(ARTIFACTS)
 
 clean:
 	rm -rf $(VENV) $(ARTIFACTS) .pytest_cache

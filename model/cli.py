@@ -134,6 +134,7 @@ def add_evaluate_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--polnear", default=None, help="PolNeAR folder, e.g. ../shared/polnear (optional)")
     ap.add_argument("--corpus", default=None, help="corpus folder (default: data/corpus)")
     ap.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals")
+    ap.add_argument("--ablation", default=None, help="a second model folder (e.g. trained --no-context) to compare")
 
 
 def run_evaluate(a: argparse.Namespace) -> int:

@@ -218,7 +218,7 @@ def model_sizes(model_dir: Path) -> dict:
 
 
 def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "corpus", polnear: str | None = None,
-            n_boot: int = 1000) -> dict:
+            n_boot: int = 1000, ablation: str | None = None) -> dict:
     """Every figure of the report, recomputed from the models and the gold split."""
     pipe = Pipeline.load(model_dir)
     disputes = load_disputes()
@@ -236,7 +236,7 @@ def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "cor
         "split": split, "n_articles": len(test), "n_quotes": sum(len(a["quotes"]) for a in test),
         "stage1": {"corpus": s1["scores"], "naive_baseline": s1["naive"], "exact_f1_ci95": s1["exact_f1_ci95"],
                    "speaker_accuracy_ci95": s1["speaker_ci95"]},
-        "stance": {k: v for k, v in st.items() if not k.startswith("_")},
+        "stance": {"context": context, **{k: v for k, v in st.items() if not k.startswith("_")}},
         "stance_baselines": base,
         "end_to_end": end_to_end(pipe, test),
         "speed": {"stage1_articles_per_second": s1["articles_per_second"],
@@ -247,6 +247,14 @@ def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "cor
         "training": json.loads((Path(model_dir) / "training.json").read_text())
         if (Path(model_dir) / "training.json").exists() else None,
     }
+    if ablation:  # another stance model (e.g. trained with --no-context) on the same gold spans
+        from model.stance import StanceModel
+
+        other = Pipeline(pipe.qfilter, pipe.ranker, StanceModel.load(Path(ablation) / STANCE_DIR))
+        octx = other.stance.meta.get("hyperparameters", {}).get("context", True)
+        fig = stance_figures(other, test, octx, disputes, n_boot)
+        metrics["ablation"] = {"model_dir": str(ablation), "context": octx,
+                               **{k: v for k, v in fig.items() if not k.startswith("_")}}
     if polnear:
         from model.polnear import load as load_polnear
 
@@ -261,7 +269,8 @@ def evaluate_all(a) -> str:
     """`evaluate.py`: compute, write the three files, return a short summary for the terminal."""
     model_dir = Path(a.model_dir)
     out = Path(a.out) if a.out else model_dir / "report"
-    metrics = compute(model_dir, a.split, Path(a.corpus) if a.corpus else DATA / "corpus", a.polnear, a.bootstrap)
+    metrics = compute(model_dir, a.split, Path(a.corpus) if a.corpus else DATA / "corpus", a.polnear, a.bootstrap,
+                      getattr(a, "ablation", None))
     write_report(metrics, out)
     return summary(metrics) + f"\nreport: {out}/report.md, {out}/report.html, {out}/metrics.json"
 
@@ -352,6 +361,15 @@ def sections(m: dict) -> list[tuple[str, list]]:
                                 f"{st['held_out']['macro_f1']:.3f}"]],
                               "Stage 1's baseline (a quote-mark regex with the nearest capitalised name) is in the "
                               "headline table."]))
+    if "ablation" in m:
+        ab = m["ablation"]
+        rows = [["stance model", "input", "macro-F1", "F_avg", "held-out macro-F1", "flip"]]
+        for name, fig, ctx in (("this model", st, st["context"]), (ab["model_dir"], ab, ab["context"])):
+            rows.append([name, "quote with the sentences around it" if ctx else "quote only",
+                         f"{fig['overall']['macro_f1']:.3f}", f"{fig['overall']['f_avg']:.3f}",
+                         f"{fig['held_out']['macro_f1']:.3f}", f"{fig['flip']['flipped']:.3f}"])
+        out.append(("Context ablation", ["The worth of the context: the same training with and without the "
+                                         "sentence before and after each quote.", rows]))
     cal = st["calibration"]
     out.append(("Calibration", [f"Temperature {cal['temperature']:.2f} fitted on dev; expected calibration error on this "
                                 f"split {cal['ece_before']:.3f} before, {cal['ece_after']:.3f} after.",
