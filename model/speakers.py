@@ -474,6 +474,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         cue = _cue_span(text, max(0, m.start - 25), m.start) or _cue_span(text, m.end, min(len(text), m.end + 30))
     low_before = text[max(0, m.start - 30):m.start].lower()
     subj = bool(SUBJ_CUE_RE.match(text, m.end))
+    brk = bool(GAP_BREAK_RE.search(gap))  # a sentence ends between the quote and the mention
     f = [
         1.0,
         float(after),
@@ -489,7 +490,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         float(not after and gap.rstrip().endswith(":") or bool(re.search(r":\s*[\"“«„‘']?$", gap))),
         float("according to" in low_before[-20:]),
         float(bool(re.search(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in)\s+$", low_before))),
-        float(bool(re.search(r"[.!?][\"”’']?\s", gap))),
+        float(brk),
         float(carry),
         float(words <= 3),
         float(is_first_after),
@@ -499,8 +500,8 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         float(text[m.end:m.end + 2] in ("'s", "’s")),
         float(subj),
         float(bool(AFTER_CUE_RE.search(low_before))),
-        float(subj and not after and not re.search(r"[.!?][\"”’']?\s", gap)),
-        float(not re.search(r"[.!?][\"”’']?\s", gap) and words <= 40),
+        float(subj and not after and not brk),
+        float(not brk and words <= 40),
         float(m.kind == "pronoun" and resolved_name),
     ]
     return Candidate(m, f, cue)
@@ -511,6 +512,9 @@ SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?
                          + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
 AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
                           + r"|according to)\s+(?:[\w-]+\s+){0,2}$")  # "said mum-of-three Sandrine Bertin"
+
+
+GAP_BREAK_RE = re.compile(r"[.!?][\"”’']?\s")
 
 
 class SpeakerRanker:
