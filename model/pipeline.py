@@ -115,7 +115,9 @@ class Pipeline:
                 targets.append(art.target)
                 texts.append(pair_text(q.text, q.speaker, before, after, ctx))
                 refs.append(q)
-        for q, p in zip(refs, self.stance.predict(targets, texts)):
+        from model.stance import opposites
+
+        for q, p in zip(refs, self.stance.predict(targets, texts, opposites(self.disputes))):
             q.stance, q.scores = p["stance"], p["scores"]
 
 

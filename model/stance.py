@@ -250,15 +250,47 @@ class StanceModel:
         with torch.inference_mode():
             return self.net.compare(torch.from_numpy(q), torch.from_numpy(t)).float().numpy()
 
-    def predict_proba(self, targets: list[str], texts: list[str], max_length: int | None = None) -> np.ndarray:
-        max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
-        return softmax(self.logits(targets, texts, max_length) / self.temperature)
+    def predict_proba(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None,
+                      max_length: int | None = None) -> np.ndarray:
+        """Calibrated probabilities. With `opposite` (a known statement -> the statement of the other side,
+        see `opposites`), a quote whose target has a known opposite is also read against it, and the
+        two views are averaged with FAVOR and AGAINST swapped in the second: the answer then flips
+        exactly when the target is swapped, and two readings are steadier than one. The quote is
+        encoded once for both."""
+        import torch
 
-    def predict(self, targets: list[str], texts: list[str]) -> list[dict]:
+        max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
+        if not texts:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        self.net.eval()
+        q = torch.from_numpy(self._embed(self.tokenize(texts, max_length), 32))
+        with torch.inference_mode():
+            probs = softmax(self.net.compare(q, torch.from_numpy(self.target_embeddings(targets))).numpy()
+                            / self.temperature)
+            idx = [i for i, t in enumerate(targets) if opposite and t in opposite]
+            if idx:
+                other = torch.from_numpy(self.target_embeddings([opposite[targets[i]] for i in idx]))
+                p2 = softmax(self.net.compare(q[idx], other).numpy() / self.temperature)
+                probs[idx] = (probs[idx] + p2[:, [LABEL2ID["AGAINST"], LABEL2ID["FAVOR"], LABEL2ID["NONE"]]]) / 2
+        return probs
+
+    def predict(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None) -> list[dict]:
         """[{"stance": label, "scores": {label: probability}}] in input order."""
-        probs = self.predict_proba(targets, texts)
+        probs = self.predict_proba(targets, texts, opposite)
         return [{"stance": LABELS[int(p.argmax())], "scores": {label: round(float(v), 4) for label, v in zip(LABELS, p)}}
                 for p in probs]
+
+
+def opposites(disputes: dict) -> dict[str, str]:
+    """Each known target statement (a claim, a counter-statement or a paraphrase of either) -> the
+    canonical statement of the other side."""
+    out = {}
+    for d in disputes.values():
+        for t in [d["claim"], *d.get("claim_paraphrases", [])]:
+            out[t] = d["counter"]
+        for t in [d["counter"], *d.get("counter_paraphrases", [])]:
+            out[t] = d["claim"]
+    return out
 
 
 def pad(seqs: list[list[int]], pad_id: int):
