@@ -217,7 +217,7 @@ def _cores() -> int:
 
 def model_sizes(model_dir: Path) -> dict:
     def mb(d):
-        return round(sum(f.stat().st_size for f in Path(d).rglob("*") if f.is_file()) / 1e6, 2)
+        return round(sum(f.stat().st_size for f in Path(d).rglob("*") if f.is_file()) / 1e6, 3)
 
     return {"stage1_mb": mb(model_dir / STAGE1_DIR), "stance_mb": mb(model_dir / STANCE_DIR)}
 
