@@ -123,7 +123,8 @@ def main() -> int:
     arts = articles_for(a.quotes)
     res["stage1_one_core"] = bench_stage1(pipe, arts)
     res["huge_article"] = bench_huge_article(pipe)
-    res["stance"] = bench_stance(pipe, arts, a.threads)
+    res["stance"] = bench_stance(pipe, arts, a.threads)  # int8 encoder, the default
+    res["stance_fp32"] = bench_stance(Pipeline.load(a.model_dir, int8=False), arts, a.threads)
     res["pipeline"] = bench_pipeline(pipe, arts, a.threads)
     sample = next(a for a in load_split("test") if 450 <= len(a["text"].split()) <= 700)
     res["endpoint"] = bench_endpoint(a.model_dir, sample["text"])
@@ -136,7 +137,8 @@ def main() -> int:
             ("stage 1 (1 core), articles/s", res["stage1_one_core"]["articles_per_second"]),
             ("stage 1 (1 core), quotes/s", res["stage1_one_core"]["quotes_per_second"]),
             (f"stage 1, 1 MB article with {res['huge_article']['marks']} marks, s", res["huge_article"]["seconds"]),
-            (f"stance ({a.threads} threads), quotes/s", res["stance"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, int8), quotes/s", res["stance"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, fp32), quotes/s", res["stance_fp32"]["quotes_per_second"]),
             (f"pipeline ({a.threads} threads), quotes/s", res["pipeline"]["quotes_per_second"]),
             ("pipeline, articles/s", res["pipeline"]["articles_per_second"]),
             (f"POST /predict p50 / p95, ms ({res['endpoint']['words']} words)",

@@ -57,8 +57,9 @@ class Pipeline:
         self.disputes = disputes if disputes is not None else load_disputes()
 
     @classmethod
-    def load(cls, model_dir: str | Path = "artifacts", stance: bool = True) -> Pipeline:
-        """Load the trained models of model_dir; stance=False loads no transformer."""
+    def load(cls, model_dir: str | Path = "artifacts", stance: bool = True, int8: bool = True) -> Pipeline:
+        """Load the trained models of model_dir; stance=False loads no transformer; int8 quantises the
+        stance encoder for inference (no loss on the test split, see StanceModel.load)."""
         d = Path(model_dir)
         f, r = d / STAGE1_DIR / "quote_filter.json", d / STAGE1_DIR / "speaker_ranker.json"
         if not f.exists() or not r.exists():
@@ -70,7 +71,7 @@ class Pipeline:
             if not (d / STANCE_DIR / "stance.json").exists():
                 raise ModelMissing(f"no trained stance model in {d}/{STANCE_DIR}/: run `python train.py --out {d}` "
                                    "first (or pass --no-stance)")
-            sm = StanceModel.load(d / STANCE_DIR)
+            sm = StanceModel.load(d / STANCE_DIR, int8=int8)
         return cls(qmod.QuoteFilter.load(f), speakers.SpeakerRanker.load(r), sm)
 
     def versions(self) -> dict:

@@ -76,6 +76,15 @@ def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes)
     assert back.predict([], []) == []
 
 
+def test_int8_load_quantises_the_encoder(tiny_models):
+    import torch
+
+    sm = StanceModel.load(tiny_models / "stance", int8=True)
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in sm.net.encoder.modules())
+    p = sm.predict_proba(["Crimea should be returned to Ukraine."], ["someone: << Crimea is Ukraine. >>"])
+    assert p.shape == (1, 3) and abs(p.sum() - 1) < 1e-5
+
+
 def test_load_without_model_says_train(tmp_path):
     with pytest.raises(FileNotFoundError, match="train.py"):
         StanceModel.load(tmp_path)
