@@ -156,10 +156,12 @@ def main() -> int:
     arts = articles_for(a.quotes)
     res["stage1_one_core"] = bench_stage1(pipe, arts)
     res["huge_article"] = bench_huge_article(pipe)
-    res["stance"] = bench_stance(pipe, arts, a.threads)  # int8 encoder, the default
-    res["stance_fp32"] = bench_stance(Pipeline.load(a.model_dir, int8=False), arts, a.threads)
+    pipe8 = Pipeline.load(a.model_dir, int8=True)
+    res["stance"] = bench_stance(pipe, arts, a.threads)  # fp32, the default
+    res["stance_int8"] = bench_stance(pipe8, arts, a.threads)
     res["stance_plain"] = bench_plain_stance(a.model_dir, arts, a.threads)
     res["pipeline"] = bench_pipeline(pipe, arts, a.threads)
+    res["pipeline_int8"] = bench_pipeline(pipe8, arts, a.threads)
     sample = max(load_split("test"), key=lambda a: len(a["text"].split()))  # the longest test article
     res["endpoint"] = bench_endpoint(a.model_dir, sample["text"])
     if not a.skip_training:
@@ -171,11 +173,12 @@ def main() -> int:
             ("stage 1 (1 core), articles/s", res["stage1_one_core"]["articles_per_second"]),
             ("stage 1 (1 core), quotes/s", res["stage1_one_core"]["quotes_per_second"]),
             (f"stage 1, 1 MB article with {res['huge_article']['marks']} marks, s", res["huge_article"]["seconds"]),
-            (f"stance ({a.threads} threads, int8), quotes/s", res["stance"]["quotes_per_second"]),
-            (f"stance ({a.threads} threads, fp32), quotes/s", res["stance_fp32"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, fp32), quotes/s", res["stance"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, int8), quotes/s", res["stance_int8"]["quotes_per_second"]),
             ("stance plain path (fp32, batch 32, padded to 128), quotes/s", res["stance_plain"]["quotes_per_second"]),
             (f"pipeline ({a.threads} threads), quotes/s", res["pipeline"]["quotes_per_second"]),
             ("pipeline, articles/s", res["pipeline"]["articles_per_second"]),
+            (f"pipeline ({a.threads} threads, int8), quotes/s", res["pipeline_int8"]["quotes_per_second"]),
             (f"POST /predict p50 / p95, ms ({res['endpoint']['words']} words)",
              f"{res['endpoint']['p50_ms']} / {res['endpoint']['p95_ms']}"),
             ("training, quotes/s", res.get("training", {}).get("quotes_per_second", "skipped")),
