@@ -39,6 +39,17 @@ def articles_for(n_quotes: int) -> list[dict]:
     return arts
 
 
+def stance_inputs(arts: list[dict]) -> tuple[list[str], list[str]]:
+    """(targets, pair texts) of every gold quote, as the pipeline builds them."""
+    targets, texts = [], []
+    for a in arts:
+        for q in a["quotes"]:
+            before, after = sentence_context(a["text"], q["start"], q["end"])
+            targets.append(a["target"])
+            texts.append(pair_text(a["text"][q["start"]:q["end"]], q["speaker"], before, after))
+    return targets, texts
+
+
 def bench_stage1(pipe: Pipeline, arts: list[dict]) -> dict:
     import torch
 
@@ -53,12 +64,7 @@ def bench_stance(pipe: Pipeline, arts: list[dict], threads: int, batch_size: int
     import torch
 
     torch.set_num_threads(threads)
-    targets, texts = [], []
-    for a in arts:
-        for q in a["quotes"]:
-            before, after = sentence_context(a["text"], q["start"], q["end"])
-            targets.append(a["target"])
-            texts.append(pair_text(a["text"][q["start"]:q["end"]], q["speaker"], before, after))
+    targets, texts = stance_inputs(arts)
     _, secs = timed(pipe.stance.logits, targets, texts, 128, batch_size)
     return {"quotes": len(texts), "seconds": round(secs, 3), "quotes_per_second": round(len(texts) / secs, 1)}
 
@@ -72,12 +78,7 @@ def bench_plain_stance(model_dir: str, arts: list[dict], threads: int) -> dict:
 
     torch.set_num_threads(threads)
     sm = StanceModel.load(Path(model_dir) / "stance", int8=False)
-    targets, texts = [], []
-    for a in arts:
-        for q in a["quotes"]:
-            before, after = sentence_context(a["text"], q["start"], q["end"])
-            targets.append(a["target"])
-            texts.append(pair_text(a["text"][q["start"]:q["end"]], q["speaker"], before, after))
+    targets, texts = stance_inputs(arts)
 
     def run():
         out = []
