@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.types import KINDS, LABELS, NOT_QUOTE_WHY
+from model.types import FLIP, KINDS, LABELS, NOT_QUOTE_WHY
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -29,7 +29,6 @@ TEST_ONLY_DISPUTES = ("tunbs", "halaib")  # held out of training: stance on unse
 QUOTE_MARKS = set("\"'“”‘’«»„‟‹›‚")
 STYLES = ("wire", "broadsheet", "analysis", "interview", "press-release", "tabloid", "live-blog",
           "feature", "opinion", "explainer")
-FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NONE": "NONE"}
 TAG = re.compile(r"<(/?)(q\d+|m\d+|c\d+|n(?::(\w+))?)>")
 
 

@@ -130,10 +130,6 @@ def read_inputs(paths: list[str], resolve_target, stdin=None) -> Inputs:
 # ---------------------------------------------------------------- output
 
 
-def article_record(art) -> dict:
-    return art.to_dict()
-
-
 def format_table(articles) -> str:
     """Each quote with its speaker, stance and probability, aligned for a terminal."""
     lines = []
@@ -159,11 +155,11 @@ def write_output(articles, fmt: str, out) -> None:
     if fmt == "table":
         out.write(format_table(articles))
     elif fmt == "json":
-        json.dump([article_record(a) for a in articles], out, ensure_ascii=False, indent=1)
+        json.dump([a.to_dict() for a in articles], out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
         for a in articles:
-            out.write(json.dumps(article_record(a), ensure_ascii=False) + "\n")
+            out.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
 
 
 def default_format(output: str | None) -> str:

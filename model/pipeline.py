@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +130,3 @@ def write_stage1(model_dir: Path, qfilter: qmod.QuoteFilter, ranker: speakers.Sp
     (d / "README.md").write_text(card)
     return d
 
-
-def to_json(article: Article) -> str:
-    return json.dumps(article.to_dict(), ensure_ascii=False)

@@ -16,9 +16,9 @@ import numpy as np
 from model.corpus import DATA, TEST_ONLY_DISPUTES, load_disputes
 from model.evaluation import bootstrap_ci, macro_f1, match, score_stage1, trim
 from model.pipeline import STAGE1_DIR, STANCE_DIR, ArticleIn, Pipeline
-from model.stance import FLIP, LABEL2ID, ece, examples_from_articles, opposites, softmax
+from model.stance import LABEL2ID, ece, examples_from_articles, opposites, softmax
 from model.training import file_sha256, load_split
-from model.types import LABELS
+from model.types import FLIP, LABELS
 
 # ---------------------------------------------------------------- baselines
 

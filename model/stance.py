@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.types import LABELS
+from model.evaluation import macro_f1
+from model.types import FLIP, LABELS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a hub
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
@@ -29,7 +30,6 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # the classifier head 
 
 BACKBONE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
-FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NONE": "NONE"}
 SENT_END_RE = re.compile(r"(?<=[.!?])[\"”’'»]?\s+|\n+")
 
 
@@ -323,19 +323,6 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- metrics and calibration
-
-
-def macro_f1(gold: list[str], pred: list[str]) -> dict:
-    per = {}
-    for c in LABELS:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred))
-        npred, ngold = sum(p == c for p in pred), sum(g == c for g in gold)
-        prec, rec = (tp / npred if npred else 0.0), (tp / ngold if ngold else 0.0)
-        per[c] = {"p": prec, "r": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "n": ngold}
-    return {"macro_f1": sum(v["f1"] for v in per.values()) / len(LABELS),
-            "f_avg": (per["FAVOR"]["f1"] + per["AGAINST"]["f1"]) / 2,
-            "accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0,
-            "per_class": per, "n": len(gold)}
 
 
 def ece(probs: np.ndarray, gold: list[int], bins: int = 10) -> float:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 LABELS = ("FAVOR", "AGAINST", "NONE")
 KINDS = ("direct", "partial", "split", "multi-paragraph", "headline")
 NOT_QUOTE_WHY = ("scare", "title", "term", "nickname")
+FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NONE": "NONE"}  # a label toward the opposite statement
 
 
 @dataclass
