@@ -27,8 +27,6 @@ DATA = ROOT / "data"
 SPLITS = ("train", "dev", "test")
 TEST_ONLY_DISPUTES = ("tunbs", "halaib")  # held out of training: stance on unseen disputes
 QUOTE_MARKS = set("\"'“”‘’«»„‟‹›‚")
-STYLES = ("wire", "broadsheet", "analysis", "interview", "press-release", "tabloid", "live-blog",
-          "feature", "opinion", "explainer")
 TAG = re.compile(r"<(/?)(q\d+|m\d+|c\d+|n(?::(\w+))?)>")
 
 

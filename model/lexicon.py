@@ -46,8 +46,6 @@ def has_cue(text: str) -> bool:
     return find_cue(text) is not None
 
 
-CUE_RE = re.compile(r"\b(" + "|".join(sorted(set(CUE_VERBS), key=len, reverse=True)) + r")\b|"
-                    + "|".join(re.escape(p) for p in CUE_PHRASES), re.I)
 VERBISH_RE = re.compile(r"\b(is|are|was|were|will|would|can|cannot|can't|must|should|have|has|had|do|does|"
                         r"did|not|be|been|we|i|they|it)\b")
 
@@ -120,7 +118,6 @@ PLACE_PREFIXES = {"ciudad", "san", "santa", "santo", "são", "port", "fort", "la
                   "los", "las", "al", "gulf", "bay", "strait"}
 MEDIA_WORDS = {"times", "post", "news", "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated",
                "journal", "house", "front", "line", "diet"}
-SUBJECT_PRONOUN_RE = re.compile(r"\b(he|she|they|we|i)\b", re.I)
 NON_NAME_CAPS = {
     "the", "a", "an", "but", "and", "or", "if", "in", "on", "at", "as", "for", "to", "of", "by", "with",
     "from", "after", "before", "when", "while", "since", "this", "that", "these", "those", "it", "its",

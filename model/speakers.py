@@ -761,13 +761,13 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
         mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
         ents = cluster(text, mentions, roles)
         by_start = {m.start: m for m in mentions}
-        para_of, spoken = Paragraphs(text), []
+        para_of, spoken, starts = Paragraphs(text), [], [x.start for x in mentions]
         for q in quotes:
             gm = q.get("speaker_mention")
             match = next((e for e in ents if q.get("speaker") and same_speaker(e.name, q["speaker"])), None)
             m = by_start.get(gm["start"]) if gm else None
             if m is not None and _resolvable(m) and match is not None:
-                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, [x.start for x in mentions])
+                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, starts)
                 labels = [int(e.id == match.id) for e, _ in cands]
                 if any(labels):
                     X += [f for _, f in cands]
