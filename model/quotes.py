@@ -193,10 +193,6 @@ def assign_kinds(text: str, spans: list[Span]) -> None:
             a.kind = b.kind = "split"
 
 
-def content_ends_sentence(s: str) -> bool:
-    return s.rstrip().endswith((".", "?", "!"))
-
-
 # ---------------------------------------------------------------- the quote / not-quote filter
 
 FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_punct", "ends_comma",

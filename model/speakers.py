@@ -457,10 +457,6 @@ class Candidate:
     cue: tuple[int, int] | None
 
 
-def _cue_span(text: str, s: int, e: int) -> tuple[int, int] | None:
-    return lexicon.find_cue(text, s, e)
-
-
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
                        is_last_before: bool, carry: bool, para_of, resolved_name: bool = False) -> Candidate:
     """q: (content start, content end, paragraph start, paragraph end)."""
@@ -469,9 +465,9 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     gs, ge = (qe, m.start) if after else (m.end, qs)
     gap = text[gs:ge] if ge > gs else ""
     words = len(gap.split())
-    cue = _cue_span(text, gs, ge) if not carry else None
+    cue = lexicon.find_cue(text, gs, ge) if not carry else None
     if cue is None and not carry:
-        cue = _cue_span(text, max(0, m.start - 25), m.start) or _cue_span(text, m.end, min(len(text), m.end + 30))
+        cue = lexicon.find_cue(text, max(0, m.start - 25), m.start) or lexicon.find_cue(text, m.end, min(len(text), m.end + 30))
     low_before = text[max(0, m.start - 30):m.start].lower()
     subj = bool(SUBJ_CUE_RE.match(text, m.end))
     brk = bool(GAP_BREAK_RE.search(gap))  # a sentence ends between the quote and the mention

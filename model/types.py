@@ -42,8 +42,7 @@ class Quote:
     scores: dict[str, float] | None = None
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        return d
+        return asdict(self)
 
 
 @dataclass
