@@ -104,6 +104,9 @@ def add_train_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--max-length", type=int, default=d.max_length, help="tokens per (target, quote) pair")
     ap.add_argument("--seed", type=int, default=d.seed)
     ap.add_argument("--no-context", action="store_true", help="quote only, without the sentences around it")
+    ap.add_argument("--layers", type=int, default=d.layers, help="keep the backbone's first N layers (0: all)")
+    ap.add_argument("--fixed-padding", action="store_true", help="pad every batch to --max-length (slower; to compare)")
+    ap.add_argument("--device", default=d.device, help="cpu, or cuda where there is a GPU (default: cpu)")
     ap.add_argument("--smoke", action="store_true", help="a few steps only (for tests)")
     ap.add_argument("--tiny", action="store_true", help="a tiny random BERT instead of the backbone (for tests)")
     ap.add_argument("--corpus", default=None, help="corpus folder (default: data/corpus)")
@@ -117,7 +120,8 @@ def run_train(a: argparse.Namespace) -> int:
     try:
         cfg = StanceConfig(epochs=1 if a.smoke else a.epochs, learning_rate=a.lr, batch_size=a.batch_size,
                            max_length=a.max_length, seed=a.seed, context=not a.no_context,
-                           max_steps=3 if a.smoke else 0)
+                           max_steps=3 if a.smoke else 0, layers=a.layers, fixed_padding=a.fixed_padding,
+                           device=a.device)
         train_all(Path(a.out), cfg, tiny=a.tiny, corpus_dir=Path(a.corpus) if a.corpus else DATA / "corpus")
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         return fail(str(e))

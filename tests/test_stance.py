@@ -41,6 +41,34 @@ def test_config_is_validated():
         StanceConfig(epochs=0)
     with pytest.raises(ValueError):
         StanceConfig(max_length=4)
+    with pytest.raises(ValueError):
+        StanceConfig(layers=-1)
+    with pytest.raises(ValueError, match="not available"):
+        StanceConfig(device="nonsense")
+
+
+def test_fewer_layers_train_with_fixed_padding_save_and_load(tmp_path, tiny_corpus, disputes):
+    """keep_layers shrinks the encoder and the saved config says so; fixed padding (the plain path the
+    speed benchmark compares against) gives the same embeddings as dynamic padding."""
+    import torch
+
+    from model.stance import pad
+
+    sm = StanceModel.tiny()
+    sm.net.eval()
+    ids = sm.tokenize(["a short one", "a rather longer sentence than the first one"], 32)
+    with torch.inference_mode():
+        dyn = sm.net.embed(*pad(ids, sm.tokenizer.pad_token_id))
+        fixed = sm.net.embed(*pad(ids, sm.tokenizer.pad_token_id, 32))
+    assert pad(ids, 0, 32)[0].shape == (2, 32) and torch.allclose(dyn, fixed, atol=1e-5)
+    sm.keep_layers(1)
+    assert len(sm.net.encoder.encoder.layer) == 1
+    train = examples_from_articles(load_split("train", tiny_corpus), flip=True, disputes=disputes)
+    rec = train_stance(sm, train, [], StanceConfig(epochs=1, batch_size=4, max_steps=1, fixed_padding=True,
+                                                   max_length=32), progress=False, disputes=disputes)
+    assert rec["steps"] == 1
+    sm.save(tmp_path / "s")
+    assert StanceModel.load(tmp_path / "s").net.encoder.config.num_hidden_layers == 1
 
 
 def test_temperature_and_ece():
