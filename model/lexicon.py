@@ -2,6 +2,7 @@
 place words. Written for news English; none of it is tied to one dispute."""
 from __future__ import annotations
 
+import bisect
 import re
 
 # verbs and phrases that introduce or close somebody's words
@@ -40,6 +41,31 @@ def find_cue(text: str, start: int = 0, end: int | None = None) -> tuple[int, in
         if m.group().lower() in CUE_SET:
             return m.start(), m.end()
     return (p.start(), p.end()) if p else None
+
+
+class CueIndex:
+    """Every speech cue of one text, found once, so that `first(start, end)` answers what
+    find_cue(text, start, end) does (whole words only) by bisection: attribution asks it about many
+    windows of the same article."""
+
+    def __init__(self, text: str):
+        self.words = [(m.start(), m.end()) for m in WORD_RE.finditer(text) if m.group().lower() in CUE_SET]
+        self.phrases = [(m.start(), m.end()) for m in PHRASE_RE.finditer(text)]
+        self._w = [s for s, _ in self.words]
+        self._p = [s for s, _ in self.phrases]
+
+    @staticmethod
+    def _first(spans: list, starts: list[int], start: int, end: int) -> tuple[int, int] | None:
+        i = bisect.bisect_left(starts, start)
+        return spans[i] if i < len(spans) and spans[i][1] <= end else None
+
+    def first(self, start: int, end: int) -> tuple[int, int] | None:
+        """The first cue inside text[start:end]; a phrase wins over a word that starts with it."""
+        w = self._first(self.words, self._w, start, end)
+        p = self._first(self.phrases, self._p, start, end)
+        if w and p:
+            return w if w[0] < p[0] else p
+        return w or p
 
 
 def has_cue(text: str) -> bool:

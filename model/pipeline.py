@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from model import lexicon, speakers
 from model import quotes as qmod
-from model import speakers
 from model.corpus import load_disputes
 from model.types import Article, Quote, Span
 
@@ -36,13 +36,10 @@ def default_target(disputes: dict | None = None) -> str:
 
 def spans_from_offsets(text: str, offsets: list[tuple[int, int]]) -> list[qmod.Span]:
     """Scanner spans for user-given quote offsets, so that kinds and attribution work as usual."""
-    out = []
+    out, para_of = [], speakers.Paragraphs(text)
     for s, e in sorted(offsets):
-        ps = text.rfind("\n", 0, s) + 1
-        pe = text.find("\n", e)
         mark = text[s - 1] if s > 0 and text[s - 1] in qmod.QUOTE_CHARS else ""
-        out.append(qmod.Span(s, e, mark, e < len(text) and text[e] in qmod.QUOTE_CHARS, ps,
-                             len(text) if pe < 0 else pe))
+        out.append(qmod.Span(s, e, mark, e < len(text) and text[e] in qmod.QUOTE_CHARS, para_of(s), para_of.end(e)))
     qmod.assign_kinds(text, out)
     return out
 
@@ -83,8 +80,9 @@ class Pipeline:
 
     def quotes(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Quote]:
         """Stage 1 alone: the quotes of text (or the given spans) with their speakers."""
-        found = spans_from_offsets(text, spans) if spans is not None else qmod.detect(text, self.qfilter)
-        atts = speakers.attribute(text, [(s.start, s.end, s.kind) for s in found], self.ranker)
+        cues = lexicon.CueIndex(text)
+        found = spans_from_offsets(text, spans) if spans is not None else qmod.detect(text, self.qfilter, cues)
+        atts = speakers.attribute(text, [(s.start, s.end, s.kind) for s in found], self.ranker, cues)
         return [Quote(start=s.start, end=s.end, text=text[s.start:s.end], kind=s.kind, speaker=a.speaker,
                       speaker_mention=Span(*a.mention) if a.mention else None, cue=Span(*a.cue) if a.cue else None,
                       speaker_confidence=a.confidence) for s, a in zip(found, atts)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,7 @@ def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
     line that does not end as a sentence does."""
     line = text[ps:pe].strip()
     words = line.split()
-    if first_line and len(words) <= 25 and text[pe:].strip():
+    if first_line and len(words) <= 25 and NONSPACE_RE.search(text, pe):
         return True
     return len(words) <= 16 and not line.endswith((".", ":", ",", ";", "?", "!")) and not line.endswith(
         tuple("\"”’'»“"))
@@ -171,11 +172,14 @@ def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
 def assign_kinds(text: str, spans: list[Span]) -> None:
     """Direct, partial, split, multi-paragraph or headline, from the marks and their surroundings."""
     first_para = next(PARA_RE.finditer(text), None)
+    headline: dict[int, bool] = {}  # per paragraph start: many spans share one long paragraph
     for k, sp in enumerate(spans):
-        before = text[sp.para_start:sp.start - len(sp.open_mark)].rstrip()
+        before = text[max(sp.para_start, sp.start - 80):sp.start - len(sp.open_mark)].rstrip()
         content = text[sp.start:sp.end]
-        if _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None and
-                             sp.para_start == first_para.start()):
+        if sp.para_start not in headline:
+            headline[sp.para_start] = _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None
+                                                        and sp.para_start == first_para.start())
+        if headline[sp.para_start]:
             sp.kind = "headline"
         elif not sp.closed and k + 1 < len(spans) and spans[k + 1].start - len(spans[k + 1].open_mark) == \
                 spans[k + 1].para_start and text[sp.para_end:spans[k + 1].para_start].strip() == "":
@@ -202,15 +206,16 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
             "cue_in_sentence", "short_no_cue", "transcript", "det_before", "naming_within5", "lower_term")
 
 
-def span_features(text: str, sp: Span) -> list[float]:
+def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
+    """cues: the text's CueIndex (built once per article)."""
     content = text[sp.start:sp.end]
     words = content.split()
     n = len(words)
-    before = text[max(sp.para_start, sp.start - 60):sp.start - len(sp.open_mark)]
-    after = text[sp.end:min(sp.para_end, sp.end + 60)]
+    b0, b1 = max(sp.para_start, sp.start - 60), sp.start - len(sp.open_mark)
+    a0, a1 = sp.end, min(sp.para_end, sp.end + 60)
+    before, after = text[b0:b1], text[a0:a1]
     before_words = before.lower().split()[-4:]
-    sentence = text[_sentence_start(text, sp):sp.start] + " " + text[sp.end:_sentence_end(text, sp)]
-    cue_in_sentence = lexicon.has_cue(sentence)
+    cue_in_sentence = bool(cues.first(_sentence_start(text, sp), sp.start) or cues.first(sp.end, _sentence_end(text, sp)))
     caps = [w for w in words if w[:1].isalpha()]
     title_case = bool(caps) and all(w[0].isupper() or w.lower() in lexicon.SMALL_WORDS for w in caps) and n <= 8
     low = content.lower()
@@ -225,9 +230,9 @@ def span_features(text: str, sp: Span) -> list[float]:
         float(bool(lexicon.VERBISH_RE.search(low))),
         float(bool(re.search(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b", low))),
         float(bool(re.search(r"\b(you|your)\b", low))),
-        float(lexicon.has_cue(before + " " + after)),
-        float(lexicon.has_cue(after[:40])),
-        float(lexicon.has_cue(before[-40:])),
+        float(bool(cues.first(b0, b1) or cues.first(a0, a1))),
+        float(bool(cues.first(a0, min(a1, a0 + 40)))),
+        float(bool(cues.first(max(b0, b1 - 40), b1))),
         float(before.rstrip().endswith(":")),
         float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before_words[-3:])),
         float(title_case),
@@ -252,17 +257,23 @@ def span_features(text: str, sp: Span) -> list[float]:
 SENTENCE_BREAK_RE = re.compile(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'«„])")
 
 
+NONSPACE_RE = re.compile(r"\S")
+SENTENCE_END_RE = re.compile(r"[.!?](?=[\"”’'»]?\s+[A-Z“\"‘'«„]|[\"”’'»]?$)")
+
+
 def _sentence_start(text: str, sp: Span) -> int:
     """Start of the sentence that holds the opening mark (within the paragraph)."""
     i = sp.start - len(sp.open_mark)
-    ends = [m.end() for m in SENTENCE_BREAK_RE.finditer(text[sp.para_start:i])]
-    return sp.para_start + (ends[-1] if ends else 0)
+    lo = max(sp.para_start, i - 600)  # bounded, so that a huge one-paragraph text stays linear
+    ends = [m.end() for m in SENTENCE_BREAK_RE.finditer(text[lo:i])]
+    return lo + (ends[-1] if ends else 0)
 
 
 def _sentence_end(text: str, sp: Span) -> int:
     """End of the sentence that the closing mark sits in (within the paragraph)."""
-    m = re.search(r"[.!?](?=[\"”’'»]?\s+[A-Z“\"‘'«„]|[\"”’'»]?$)", text[sp.end + 1:sp.para_end])
-    return sp.end + 1 + m.end() if m else sp.para_end
+    hi = min(sp.para_end, sp.end + 600)
+    m = SENTENCE_END_RE.search(text[sp.end + 1:hi])
+    return sp.end + 1 + m.end() if m else hi
 
 
 class QuoteFilter:
@@ -273,8 +284,8 @@ class QuoteFilter:
         self.threshold = threshold
         self.meta = meta or {}
 
-    def prob(self, text: str, sp: Span) -> float:
-        z = sum(c * x for c, x in zip(self.coef, span_features(text, sp)))
+    def prob(self, text: str, sp: Span, cues: lexicon.CueIndex) -> float:
+        z = sum(map(operator.mul, self.coef, span_features(text, sp, cues)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def save(self, path: Path) -> None:
@@ -299,14 +310,15 @@ def default_coef() -> list[float]:
     return [w[f] for f in FEATURES]
 
 
-def detect(text: str, qfilter: QuoteFilter | None = None) -> list[Span]:
-    """The quotations of an article: scanned spans with kinds, minus those the filter rejects."""
+def detect(text: str, qfilter: QuoteFilter | None = None, cues: lexicon.CueIndex | None = None) -> list[Span]:
+    """The quotations of an article: scanned spans with kinds, minus those the filter rejects; cues: the
+    text's CueIndex where the caller has built it already."""
     spans = scan(text)
     assign_kinds(text, spans)
     qfilter = qfilter or QuoteFilter()
-    kept = []
+    kept, cues = [], cues or lexicon.CueIndex(text)
     for sp in spans:
-        sp.score = qfilter.prob(text, sp)
+        sp.score = qfilter.prob(text, sp, cues)
         if sp.score >= qfilter.threshold:
             kept.append(sp)
     return kept
@@ -320,8 +332,9 @@ def filter_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
         gold = {_trim(text, q["start"], q["end"]) for q in doc["quotes"]}
         spans = scan(text)
         assign_kinds(text, spans)
+        cues = lexicon.CueIndex(text)
         for sp in spans:
-            X.append(span_features(text, sp))
+            X.append(span_features(text, sp, cues))
             y.append(int((sp.start, sp.end) in gold))
     return X, y
 

@@ -10,8 +10,10 @@ JSON coefficients), and its speaker is the canonical (fullest) name of that ment
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,7 +105,7 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
     out, i = [], 0
     while i < len(toks):
         s, e, w = toks[i]
-        if s in inq or not _cap(w):
+        if not _cap(w) or s in inq:
             i += 1
             continue
         j, seq = i, []
@@ -341,8 +343,9 @@ def _strip_article(s: str) -> str:
     return re.sub(r"^(the|a|an)\s+", "", s, flags=re.I)
 
 
-def _org_words(s: str) -> list[str]:
-    return [_bare(w) for w in _strip_article(s).split() if _bare(w) not in ("of", "for", "in", "on", "the")]
+@functools.lru_cache(maxsize=8192)
+def _org_words(s: str) -> tuple[str, ...]:
+    return tuple(_bare(w) for w in _strip_article(s).split() if _bare(w) not in ("of", "for", "in", "on", "the"))
 
 
 def _org_key(s: str) -> str:
@@ -424,7 +427,7 @@ def _resolve_description(m: Mention, recent: list[tuple[int, Entity]], org: bool
     for _, ent in reversed(recent):
         if org != (ent.kind == "organisation"):
             continue
-        if ent.roles & wanted or (org and _org_words(ent.name)[-1:] == [head]):
+        if ent.roles & wanted or (org and _org_words(ent.name)[-1:] == (head,)):
             return ent
     return None
 
@@ -457,45 +460,63 @@ class Candidate:
     cue: tuple[int, int] | None
 
 
+def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
+    """What candidate_features needs of a mention that does not depend on the quote (computed once per
+    mention: one mention is a candidate for several quotes)."""
+    low_before = text[max(0, m.start - 30):m.start].lower()
+    near_cue = cues.first(max(0, m.start - 25), m.start) or cues.first(m.end, min(len(text), m.end + 30))
+    return (near_cue, float(_cue_adjacent(text, m.start, m.end) or bool(SAID_END_RE.search(low_before))),
+            float("according to" in low_before[-20:]), float(bool(OBJECT_END_RE.search(low_before))),
+            float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
+            float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
+            float(bool(AFTER_CUE_RE.search(low_before))))
+
+
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
-                       is_last_before: bool, carry: bool, para_of, resolved_name: bool = False) -> Candidate:
-    """q: (content start, content end, paragraph start, paragraph end)."""
+                       is_last_before: bool, carry: bool, para_of, cues: lexicon.CueIndex,
+                       resolved_name: bool = False, memo: dict | None = None) -> Candidate:
+    """q: (content start, content end, paragraph start, paragraph end); cues: the text's CueIndex;
+    memo: mention start -> mention_features, shared by the quotes of one article."""
     qs, qe, ps, pe = q
     after = m.start >= qe
     gs, ge = (qe, m.start) if after else (m.end, qs)
     gap = text[gs:ge] if ge > gs else ""
     words = len(gap.split())
-    cue = lexicon.find_cue(text, gs, ge) if not carry else None
-    if cue is None and not carry:
-        cue = lexicon.find_cue(text, max(0, m.start - 25), m.start) or lexicon.find_cue(text, m.end, min(len(text), m.end + 30))
-    low_before = text[max(0, m.start - 30):m.start].lower()
-    subj = bool(SUBJ_CUE_RE.match(text, m.end))
+    mf = memo.get(m.start) if memo is not None else None
+    if mf is None:
+        mf = mention_features(text, m, cues)
+        if memo is not None:
+            memo[m.start] = mf
+    near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue = mf
+    gap_cue = cues.first(gs, ge)
+    cue = None if carry else gap_cue or near_cue
     brk = bool(GAP_BREAK_RE.search(gap))  # a sentence ends between the quote and the mention
+    m_para = para_of(m.start)
     f = [
         1.0,
         float(after),
         math.log1p(words),
-        float(para_of(m.start) == ps),
-        float(_cue_adjacent(text, m.start, m.end) or bool(re.search(r"\b(said|says|told|added)\s+$", low_before))),
-        float(lexicon.has_cue(gap)),
-        float(bool(re.search(r"[\"“”«»„]", gap)) and words > 3),
+        float(m_para == ps),
+        cue_adjacent,
+        float(gap_cue is not None),
+        float(bool(MARK_RE.search(gap)) and words > 3),
         float(m.kind == "name"),
         float(m.kind == "pronoun"),
         float(m.kind == "description"),
         float(m.kind == "organisation"),
-        float(not after and gap.rstrip().endswith(":") or bool(re.search(r":\s*[\"“«„‘']?$", gap))),
-        float("according to" in low_before[-20:]),
-        float(bool(re.search(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in)\s+$", low_before))),
+        float(not after and gap.rstrip().endswith(":") or bool(COLON_END_RE.search(gap))),
+        according_to,
+        object_of,
         float(brk),
         float(carry),
         float(words <= 3),
         float(is_first_after),
         float(is_last_before),
-        float(para_of(m.start) < ps),
-        float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
-        float(text[m.end:m.end + 2] in ("'s", "’s")),
+        float(m_para < ps),
+        sentence_start,
+        possessive,
         float(subj),
-        float(bool(AFTER_CUE_RE.search(low_before))),
+        after_cue,
         float(subj and not after and not brk),
         float(not brk and words <= 40),
         float(m.kind == "pronoun" and resolved_name),
@@ -511,6 +532,10 @@ AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key
 
 
 GAP_BREAK_RE = re.compile(r"[.!?][\"”’']?\s")
+SAID_END_RE = re.compile(r"\b(said|says|told|added)\s+$")
+MARK_RE = re.compile(r"[\"“”«»„]")
+COLON_END_RE = re.compile(r":\s*[\"“«„‘']?$")
+OBJECT_END_RE = re.compile(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in)\s+$")
 
 
 class SpeakerRanker:
@@ -523,10 +548,10 @@ class SpeakerRanker:
         self.meta = meta or {}
 
     def score(self, feats: list[float]) -> float:
-        return sum(c * x for c, x in zip(self.coef, feats))
+        return sum(map(operator.mul, self.coef, feats))
 
     def resolve_score(self, feats: list[float]) -> float:
-        return sum(c * x for c, x in zip(self.resolver_coef, feats))
+        return sum(map(operator.mul, self.resolver_coef, feats))
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -552,15 +577,24 @@ def default_ranker_coef() -> list[float]:
 
 
 class Paragraphs:
+    """Paragraph bounds by bisection: `para_of(pos)` is the start of the paragraph holding pos, and
+    `para_of.end(pos)` the first newline at or after pos (the text's end where there is none)."""
+
     def __init__(self, text: str):
-        self.starts = [0] + [m.end() for m in re.finditer(r"\n+", text)]
+        runs = list(re.finditer(r"\n+", text))
+        self.starts = [0] + [m.end() for m in runs]
+        self.breaks = [m.start() for m in runs] + [len(text)]
 
     def __call__(self, pos: int) -> int:
         return self.starts[bisect.bisect_right(self.starts, pos) - 1]
 
+    def end(self, pos: int) -> int:
+        return max(pos, self.breaks[bisect.bisect_right(self.starts, pos) - 1])
+
 
 def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Mention], starts: list[int],
-                   prev: Mention | None, para_of, ents: list[Entity]) -> list[Candidate]:
+                   prev: Mention | None, para_of, ents: list[Entity], cues: lexicon.CueIndex,
+                   memo: dict | None = None) -> list[Candidate]:
     """Mentions within reach of a quote (the sentence before it, to the sentence after it) plus the
     previous quote's speaker mention (carry-over)."""
     qs, qe, ps, pe = q
@@ -577,9 +611,10 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
     after = [m for m in near if m.start >= qe]
     before = [m for m in near if m.end <= qs]
     cands = [candidate_features(text, q, m, m is (after[0] if after else None), m is (before[-1] if before else None),
-                                False, para_of, ents[m.entity].kind == "person") for m in near]
+                                False, para_of, cues, ents[m.entity].kind == "person", memo) for m in near]
     if prev is not None and all(prev.start != m.start for m in near):
-        cands.append(candidate_features(text, q, prev, False, False, True, para_of, ents[prev.entity].kind == "person"))
+        cands.append(candidate_features(text, q, prev, False, False, True, para_of, cues,
+                                        ents[prev.entity].kind == "person", memo))
     return cands
 
 
@@ -599,7 +634,8 @@ def _resolvable(m: Mention) -> bool:
 
 def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int], para_of,
                           mentions: list[Mention], starts: list[int]) -> list[tuple[Entity, list[float]]]:
-    """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent."""
+    """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent.
+    speakers_so_far: the entity ids of the quotes' speakers so far, a repeat of the last one not added."""
     low = m.text.lower()
     want = lexicon.PRONOUNS.get(low)
     head = low.split()[-1]
@@ -615,7 +651,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
         counts[e.id] += 1
     lasts = sorted(((last_seen[i], ents[i], counts[i]) for i in last_seen), key=lambda t: -t[0][0])
     last_spk = speakers_so_far[-1] if speakers_so_far else -1
-    prev_spk = next((x for x in reversed(speakers_so_far) if x != last_spk), -1)
+    prev_spk = speakers_so_far[-2] if len(speakers_so_far) > 1 else -1
     out = []
     for rank, ((pos, obj, subj), e, count) in enumerate(lasts[:8]):
         g = [0.0] * 5
@@ -629,7 +665,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
         f = [1.0, float(rank == 0), float(rank == 1), float(rank == 2), float(rank >= 3),
              math.log1p((m.start - pos) / 100), *g, float(e.confirmed), float(e.id == last_spk),
              float(e.id == prev_spk), float(obj), float(subj), float(para_of(pos) == para_of(m.start)),
-             math.log1p(count), float(bool(e.roles & wanted) or _org_words(e.name)[-1:] == [head]),
+             math.log1p(count), float(bool(e.roles & wanted) or _org_words(e.name)[-1:] == (head,)),
              float(e.kind == "person"), float(e.kind == "organisation"), float(e.kind == "description"),
              float(e.id == m.entity), float(want in ("p", "o"))]
         out.append((e, f))
@@ -670,23 +706,23 @@ def _norm_words(s: str) -> str:
     return " ".join(re.findall(r"\w+", s.lower()))
 
 
-def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRanker | None = None) -> list[Attribution]:
-    """Speaker, speaker mention, cue and confidence for each quote (content start, end, kind), in order."""
+def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRanker | None = None,
+              cues: lexicon.CueIndex | None = None) -> list[Attribution]:
+    """Speaker, speaker mention, cue and confidence for each quote (content start, end, kind), in order;
+    cues: the text's CueIndex where the caller has built it already."""
     ranker = ranker or SpeakerRanker()
     spans = [(s, e) for s, e, _ in quotes]
     mentions, roles = find_mentions(text, spans)
     ents = cluster(text, mentions, roles)
     starts = [m.start for m in mentions]
-    para_of = Paragraphs(text)
-    out, prev, spoken = [], None, []
+    para_of, cues = Paragraphs(text), cues or lexicon.CueIndex(text)
+    out, prev, spoken, memo = [], None, [], {}
     for s, e, kind in quotes:
         if kind == "headline":
             out.append(None)
             continue
-        ps = para_of(s)
-        pe = text.find("\n", e)
-        pe = len(text) if pe < 0 else pe
-        cands = candidates_for(text, (s, e, ps, pe), mentions, starts, prev, para_of, ents)
+        cands = candidates_for(text, (s, e, para_of(s), para_of.end(e)), mentions, starts, prev, para_of, ents, cues,
+                               memo)
         if not cands:
             out.append(Attribution(None, None, None, 0.0))
             continue
@@ -702,7 +738,8 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
         prev = c.mention
-        spoken.append(ent.id)
+        if not spoken or spoken[-1] != ent.id:
+            spoken.append(ent.id)
         out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
     for i, (s, e, _) in enumerate(quotes):
@@ -726,15 +763,14 @@ def ranker_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], lis
         quotes = sorted(doc["quotes"], key=lambda q: q["start"])
         mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
         ents = cluster(text, mentions, roles)
-        starts, para_of, prev = [m.start for m in mentions], Paragraphs(text), None
+        starts, para_of, prev, cues = [m.start for m in mentions], Paragraphs(text), None, lexicon.CueIndex(text)
         for q in quotes:
             gold = q.get("speaker_mention")
             if q.get("kind") == "headline" or not gold:
                 continue
             s, e = q["start"], q["end"]
-            pe = text.find("\n", e)
-            cands = candidates_for(text, (s, e, para_of(s), len(text) if pe < 0 else pe), mentions, starts, prev,
-                                   para_of, ents)
+            cands = candidates_for(text, (s, e, para_of(s), para_of.end(e)), mentions, starts, prev, para_of, ents,
+                                   cues)
             labels = [int(min(c.mention.end, gold["end"]) > max(c.mention.start, gold["start"])) for c in cands]
             if any(labels):
                 gid = len(set(groups))
@@ -768,7 +804,7 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int]]:
                 if any(labels):
                     X += [f for _, f in cands]
                     y += labels
-            if match is not None and q.get("kind") != "headline":
+            if match is not None and q.get("kind") != "headline" and (not spoken or spoken[-1] != match.id):
                 spoken.append(match.id)
     return X, y
 

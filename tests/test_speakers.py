@@ -71,3 +71,26 @@ def test_ranker_trains_saves_and_loads(tmp_path, tiny_corpus):
     back = SpeakerRanker.load(tmp_path / "r.json")
     assert back.coef == rk.coef and back.resolver_coef == rk.resolver_coef
     assert rk.meta["n_quotes"] > 0
+
+
+def test_cue_index_and_paragraph_bounds_agree_with_plain_search():
+    import re
+
+    from model.lexicon import CueIndex, find_cue
+    from model.speakers import Paragraphs
+
+    text = ("Lavrov said the talks would go on, according to officials.\n\nHe added later: no change.\n"
+            "The envoy, who wrote in a column, warned of costs.")
+    idx, words = CueIndex(text), [0] + [m.end() + 1 for m in re.finditer(r"\S+", text)]
+    for s in words:
+        for e in words:
+            if s < e:
+                assert idx.first(s, e) == find_cue(text, s, e - 1 if text[e - 1:e].isspace() else e), (s, e)
+    assert text[slice(*idx.first(0, len(text)))] == "said"
+    assert text[slice(*idx.first(text.index("who"), len(text)))] == "wrote in"  # the phrase wins over its verb
+    para = Paragraphs(text)
+    for pos in range(len(text)):
+        nl = text.find("\n", pos)
+        assert para.end(pos) == (len(text) if nl < 0 else nl), pos
+        if text[pos] != "\n":
+            assert para(pos) == text.rfind("\n", 0, pos) + 1, pos
