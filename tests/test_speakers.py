@@ -94,3 +94,23 @@ def test_cue_index_and_paragraph_bounds_agree_with_plain_search():
         assert para.end(pos) == (len(text) if nl < 0 else nl), pos
         if text[pos] != "\n":
             assert para(pos) == text.rfind("\n", 0, pos) + 1, pos
+
+
+def test_listwise_fit_ranks_the_gold_candidate_first():
+    import random
+
+    from model.speakers import fit_listwise
+
+    rng = random.Random(0)
+    X, y, groups = [], [], []
+    for g in range(60):  # the gold candidate is the nearest one (feature 1 small) that has a cue (feature 2)
+        cands = [[1.0, rng.random(), float(rng.random() < 0.5)] for _ in range(4)]
+        gold = min(range(4), key=lambda i: cands[i][1] - 2 * cands[i][2])
+        X += cands
+        y += [int(i == gold) for i in range(4)]
+        groups += [g] * 4
+    w = fit_listwise(X, y, groups)
+    assert w[1] < 0 < w[2]
+    right = sum(max(range(4), key=lambda i: sum(a * b for a, b in zip(w, X[4 * g + i]))) == y[4 * g:4 * g + 4].index(1)
+                for g in range(60))
+    assert right >= 55
