@@ -140,6 +140,13 @@ def _is_stripped(w: str) -> bool:
             or low in lexicon.PLACES or low in lexicon.ROLE_NOUNS)
 
 
+def _person_head(seq: list) -> bool:
+    """Two or more name words before "of" (titles aside): "Arup Kumar Deka of Gauhati University" is a
+    person from an organisation, where "Bank of Japan" and "Ministry of Defence" are organisations."""
+    words = [t[2] for t in seq if not _is_stripped(t[2])]
+    return len(words) >= 2
+
+
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
         seq = seq[1:]
@@ -147,7 +154,9 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
         seq = seq[:-1]
     if not seq:
         return None
-    if any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq):
+    head = next((k for k, t in enumerate(seq) if t[2] in ("of", "for")), len(seq))
+    if any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq[:head]) or (
+            head < len(seq) and not _person_head(seq[:head]) and any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq)):
         end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
         return Mention(seq[0][0], end, text[seq[0][0]:end], "organisation"), set()
     cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
@@ -672,6 +681,14 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     return out
 
 
+def _learn_gender(ent: Entity, m: Mention) -> None:
+    """A person that "he" or "she" refers to (as the speaker of a quote) has that gender from then on,
+    where nothing stronger said otherwise: in a dialogue, the next "she said" then skips him."""
+    g = lexicon.PRONOUNS.get(m.text.lower())
+    if g in ("m", "f") and ent.kind == "person" and ent.gender is None:
+        ent.gender = g
+
+
 def default_resolver_coef() -> list[float]:
     w = dict.fromkeys(ANTE_FEATURES, 0.0)
     w.update(rule_choice=3.0)  # untrained: the rule-based clustering decides
@@ -737,6 +754,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts)
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
+                _learn_gender(ent, c.mention)
         prev = c.mention
         if not spoken or spoken[-1] != ent.id:
             spoken.append(ent.id)
@@ -801,6 +819,7 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], l
             if m is not None and _resolvable(m) and match is not None:
                 cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, starts)
                 labels = [int(e.id == match.id) for e, _ in cands]
+                _learn_gender(match, m)
                 if any(labels):
                     groups += [groups[-1] + 1 if groups else 0] * len(cands)
                     X += [f for _, f in cands]
