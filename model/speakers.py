@@ -121,8 +121,10 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
                     break
             else:
                 break
-        i = max(j, i + 1)
         mention = _name_from_seq(text, seq)
+        if mention and seq and mention[0].end < seq[-1][0]:  # "Lucía Navarro and Jayden Sacarello": read on
+            j = next(k for k in range(i, j) if toks[k][0] >= mention[0].end)
+        i = max(j, i + 1)
         if mention:
             m, roles = mention
             prev = out[-1][0] if out else None
@@ -243,7 +245,7 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         head = mm.group(2).lower()
         dropped.update(inside)
         descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
-    mentions = [m for k, m in enumerate(names_sorted) if k not in dropped] + descs
+    mentions = [_with_partitive(text, m) for m in [m for k, m in enumerate(names_sorted) if k not in dropped] + descs]
     taken = InQuotes([(m.start, m.end) for m in mentions])
     for mm in PRONOUN_RE.finditer(text):
         s, e = mm.start(), mm.end()
@@ -254,6 +256,23 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         mentions.append(Mention(s, e, text[s:e], "pronoun"))
     mentions.sort(key=lambda m: m.start)
     return mentions, roles
+
+
+PARTITIVE_RE = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Oo]ne|[Tt]wo|[Tt]hree|[Ss]ome|[Ss]everal)\s+((?:[\w’'-]+\s+){0,2}?)"
+                          r"(?:of|for)\s+$")
+PARTITIVE_HEADS = lexicon.ROLE_NOUNS | {"member", "members", "branch", "group", "delegation", "team", "unit", ""}
+
+
+def _with_partitive(text: str, m: Mention) -> Mention:
+    """An organisation or a group with the words that pick its speaker out of it: "a member of the
+    Chinese delegation", "the Nemuro branch of the residents' association", "a spokesman for the
+    ministry" (the whole phrase is the speaker; the inner group is not)."""
+    if m.kind not in ("organisation", "description"):
+        return m
+    p = PARTITIVE_RE.search(text, max(0, m.start - 40), m.start)
+    if not p or not set(p.group(1).lower().split()[-1:] or [""]) & PARTITIVE_HEADS:
+        return m
+    return Mention(p.start(), m.end, text[p.start():m.end], "description")
 
 
 NEXT_WORD_RE = re.compile(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)")
@@ -691,7 +710,8 @@ def _learn_gender(ent: Entity, m: Mention) -> None:
 
 def default_resolver_coef() -> list[float]:
     w = dict.fromkeys(ANTE_FEATURES, 0.0)
-    w.update(rule_choice=3.0)  # untrained: the rule-based clustering decides
+    w.update(rule_choice=3.0, g_weak_mismatch=-3.5, g_strong_mismatch=-4.0)  # untrained: the rule-based
+    # clustering decides, unless the pronoun's gender says otherwise
     return [w[f] for f in ANTE_FEATURES]
 
 

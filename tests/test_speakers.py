@@ -22,9 +22,24 @@ def speakers_of(pipe, text):
     ('"We will never give up the islands," Irina Volkova told reporters on Tuesday.', "Irina Volkova"),
     ('According to Irina Volkova, the islands are "not a subject for bargaining".', "Irina Volkova"),
     ('Irina Volkova warned that Moscow would "answer any provocation".', "Irina Volkova"),
+    ('"The talks are over," said a member of the Chinese delegation.', "a member of the Chinese delegation"),
 ])
 def test_constructions(pipe, text, speaker):
     assert [s for _, s in speakers_of(pipe, text)] == [speaker]
+
+
+def test_person_of_organisation_and_coordinated_names_are_separate_mentions():
+    text = "Professor Arup Kumar Deka of Gauhati University met Lucía Navarro and Jayden Sacarello."
+    found = {(m.text, m.kind) for m in find_mentions(text, [])[0]}
+    assert {("Arup Kumar Deka", "name"), ("Gauhati University", "organisation"), ("Lucía Navarro", "name"),
+            ("Jayden Sacarello", "name")} <= found
+
+
+def test_dialogue_pronouns_follow_the_gender_a_pronoun_gave(pipe):
+    text = ('Lucía Navarro and Jayden Sacarello argue at the border fence every morning.\n\n'
+            '"Gibraltar is Spanish," she said.\n\n"It has been British for three centuries," he replied.\n\n'
+            '"Maps say otherwise," she said.\n\n"Maps change," he said.')
+    assert [s for _, s in speakers_of(pipe, text)] == ["Lucía Navarro", "Jayden Sacarello"] * 2
 
 
 def test_pronoun_and_description_resolve_to_the_full_name(pipe):
