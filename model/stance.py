@@ -263,10 +263,8 @@ class StanceModel:
         import torch
 
         out = np.zeros((len(ids), self.net.encoder.config.hidden_size), dtype=np.float32)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         with torch.inference_mode():
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
+            for idx in length_batches([len(x) for x in ids], batch_size):
                 x, mask = pad([ids[i] for i in idx], self.tokenizer.pad_token_id)
                 out[idx] = self.net.embed(x.to(self.device), mask.to(self.device)).float().cpu().numpy()
         return out
@@ -331,6 +329,19 @@ def opposites(disputes: dict) -> dict[str, str]:
         for t in [d["counter"], *d.get("counter_paraphrases", [])]:
             out[t] = d["claim"]
     return out
+
+
+def length_batches(lengths: list[int], batch_size: int, slack: float = 1.3) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most batch_size whose longest member is at most
+    `slack` times the shortest: little padding however few the sequences (one article's quotes)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < batch_size and lengths[i] <= slack * lengths[batches[-1][0]]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def pad(seqs: list[list[int]], pad_id: int, length: int = 0):

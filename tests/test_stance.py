@@ -134,3 +134,13 @@ def test_real_backbone_fine_tunes_a_few_steps(tmp_path, tiny_corpus, disputes):
     sm.save(tmp_path / "s")
     back = StanceModel.load(tmp_path / "s")
     assert back.meta["backbone"] == "all-MiniLM-L6-v2" and len(back.predict([train[0]["target"]], [train[0]["text"]])) == 1
+
+
+def test_length_batches_cover_every_index_once_with_little_padding():
+    from model.stance import length_batches
+
+    lengths = [42, 97, 59, 61, 5, 80, 76, 128, 71, 72, 6, 95, 7]
+    batches = length_batches(lengths, 4)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) <= 4 and max(lengths[i] for i in b) <= 1.3 * min(lengths[i] for i in b)
