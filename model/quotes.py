@@ -172,13 +172,17 @@ def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
 def assign_kinds(text: str, spans: list[Span]) -> None:
     """Direct, partial, split, multi-paragraph or headline, from the marks and their surroundings."""
     first_para = next(PARA_RE.finditer(text), None)
+    # the first long paragraph: the short lines above it are the article's header
+    header_end = next((m.start() for m in PARA_RE.finditer(text) if len(m.group().split()) > 30), 0)
     headline: dict[int, bool] = {}  # per paragraph start: many spans share one long paragraph
     for k, sp in enumerate(spans):
         before = text[max(sp.para_start, sp.start - 80):sp.start - len(sp.open_mark)].rstrip()
         content = text[sp.start:sp.end]
         if sp.para_start not in headline:
             headline[sp.para_start] = _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None
-                                                        and sp.para_start == first_para.start())
+                                                        and sp.para_start == first_para.start()) or (
+                sp.para_start < header_end and len(text[sp.para_start:sp.para_end].split()) <= 25
+                and not lexicon.has_cue(text[sp.para_start:sp.para_end]))  # a quote as a standfirst
         if headline[sp.para_start]:
             sp.kind = "headline"
         elif not sp.closed and k + 1 < len(spans) and spans[k + 1].start - len(spans[k + 1].open_mark) == \
