@@ -107,6 +107,7 @@ def add_train_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--layers", type=int, default=d.layers, help="keep the backbone's first N layers (0: all)")
     ap.add_argument("--fixed-padding", action="store_true", help="pad every batch to --max-length (slower; to compare)")
     ap.add_argument("--device", default=d.device, help="cpu, or cuda where there is a GPU (default: cpu)")
+    ap.add_argument("--only", choices=["stage1", "stance"], help="train one stage, keep the other's models")
     ap.add_argument("--smoke", action="store_true", help="a few steps only (for tests)")
     ap.add_argument("--tiny", action="store_true", help="a tiny random BERT instead of the backbone (for tests)")
     ap.add_argument("--corpus", default=None, help="corpus folder (default: data/corpus)")
@@ -122,10 +123,12 @@ def run_train(a: argparse.Namespace) -> int:
                            max_length=a.max_length, seed=a.seed, context=not a.no_context,
                            max_steps=3 if a.smoke else 0, layers=a.layers, fixed_padding=a.fixed_padding,
                            device=a.device)
-        train_all(Path(a.out), cfg, tiny=a.tiny, corpus_dir=Path(a.corpus) if a.corpus else DATA / "corpus")
+        train_all(Path(a.out), cfg, tiny=a.tiny, corpus_dir=Path(a.corpus) if a.corpus else DATA / "corpus",
+                  only=a.only)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         return fail(str(e))
-    print(f"saved: {a.out}/stage1/, {a.out}/stance/, {a.out}/training.json")
+    parts = {"stage1": ["stage1"], "stance": ["stance"]}.get(a.only, ["stage1", "stance"])
+    print(f"saved: {', '.join(f'{a.out}/{p}/' for p in parts)}, {a.out}/training.json")
     return 0
 
 

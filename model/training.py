@@ -59,26 +59,34 @@ def stage1_card(summary: dict) -> str:
 
 
 def train_all(out: Path, cfg: StanceConfig, tiny: bool = False, log=print, progress: bool = True,
-              corpus_dir: Path = DATA / "corpus") -> dict:
-    """Train stage 1 and the stance model; save them under out/. Returns what was saved and measured."""
+              corpus_dir: Path = DATA / "corpus", only: str | None = None) -> dict:
+    """Train stage 1 and the stance model (or `only` one of them: "stage1", "stance"); save them under
+    out/. Returns what was saved and measured, also written to out/training.json (a part not trained
+    this time keeps its earlier record there)."""
     out = Path(out)
     train, dev = load_split("train", corpus_dir), load_split("dev", corpus_dir)
-    data_sha = file_sha256(Path(corpus_dir) / "train.jsonl")
-    qf, rk, s1 = train_stage1(train, dev, data_sha)
-    s1_dir = write_stage1(out, qf, rk, stage1_card(s1))
-    log(f"stage 1: quote filter and speaker ranker -> {s1_dir}/ (dev exact F1 {s1['dev_exact_f1']:.3f}, "
-        f"speaker accuracy {s1['dev_speaker_accuracy']:.3f})")
-    disputes = load_disputes()
-    train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
-    dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
-    sm = StanceModel.tiny(cfg.seed) if tiny else StanceModel.from_backbone()
-    sm.keep_layers(cfg.layers)
-    log(f"stance: fine-tuning {sm.meta['backbone']} on {len(train_x)} pairs ({len(train)} articles, targets "
-        f"swapped), early stopping on {len(dev_x)} dev quotes")
-    rec = train_stance(sm, train_x, dev_x, cfg, progress=progress, disputes=disputes)
-    sm.save(out / STANCE_DIR)
-    log(f"stance: -> {out / STANCE_DIR}/ (dev macro-F1 {rec['dev'].get('macro_f1', float('nan')):.3f}, "
-        f"{rec['train_quotes_per_second']} quotes/s, {rec['train_seconds']} s, temperature {rec['temperature']:.2f})")
-    summary = {"stage1": s1, "stance": {k: v for k, v in rec.items() if k != "history"}, "out": str(out)}
-    (out / "training.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    record = out / "training.json"
+    summary = json.loads(record.read_text()) if only and record.exists() else {}
+    if only in (None, "stage1"):
+        qf, rk, s1 = train_stage1(train, dev, file_sha256(Path(corpus_dir) / "train.jsonl"))
+        s1_dir = write_stage1(out, qf, rk, stage1_card(s1))
+        log(f"stage 1: quote filter and speaker ranker -> {s1_dir}/ (dev exact F1 {s1['dev_exact_f1']:.3f}, "
+            f"speaker accuracy {s1['dev_speaker_accuracy']:.3f})")
+        summary["stage1"] = s1
+    if only in (None, "stance"):
+        disputes = load_disputes()
+        train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
+        dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
+        sm = StanceModel.tiny(cfg.seed) if tiny else StanceModel.from_backbone()
+        sm.keep_layers(cfg.layers)
+        log(f"stance: fine-tuning {sm.meta['backbone']} on {len(train_x)} pairs ({len(train)} articles, targets "
+            f"swapped), early stopping on {len(dev_x)} dev quotes")
+        rec = train_stance(sm, train_x, dev_x, cfg, progress=progress, disputes=disputes)
+        sm.save(out / STANCE_DIR)
+        log(f"stance: -> {out / STANCE_DIR}/ (dev macro-F1 {rec['dev'].get('macro_f1', float('nan')):.3f}, "
+            f"{rec['train_quotes_per_second']} quotes/s, {rec['train_seconds']} s, temperature {rec['temperature']:.2f})")
+        summary["stance"] = {k: v for k, v in rec.items() if k != "history"}
+    summary["out"] = str(out)
+    out.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return summary

@@ -1,6 +1,7 @@
 """The prediction CLI: every input form and format, bad input, order and count of output lines."""
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,16 @@ def test_bad_jsonl_lines_stop_everything_or_are_skipped(tiny_models, tmp_path, c
     code, out, err = run(["predict", str(p), "--model-dir", str(tiny_models), "--format", "jsonl", "--skip-bad"], capsys)
     assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["ok1", "ok2"]
     assert "skipped: " in err and "3 bad input(s) skipped, 2 article(s) written" in err
+
+
+def test_train_only_stage1_keeps_the_stance_model_and_its_record(tmp_path, tiny_models, tiny_corpus, capsys):
+    out = tmp_path / "models"
+    shutil.copytree(tiny_models, out)
+    before = json.loads((out / "training.json").read_text())
+    stance_bytes = (out / "stance" / "model.safetensors").read_bytes()
+    (out / "stage1" / "quote_filter.json").unlink()
+    assert main(["train", "--only", "stage1", "--out", str(out), "--corpus", str(tiny_corpus)]) == 0
+    after = json.loads((out / "training.json").read_text())
+    assert (out / "stage1" / "quote_filter.json").exists() and after["stance"] == before["stance"]
+    assert (out / "stance" / "model.safetensors").read_bytes() == stance_bytes
+    assert f"saved: {out}/stage1/, {out}/training.json" in capsys.readouterr().out
