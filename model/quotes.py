@@ -210,6 +210,17 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
             "cue_in_sentence", "short_no_cue", "transcript", "det_before", "naming_within5", "lower_term")
 
 
+def _naming(words: list[str]) -> bool:
+    """A naming word among these: "so-called", "dubbed", "known as"; a bare "as" only after a naming
+    verb ("known as", "referred to as"), since "described the mood as 'gloomy'" quotes somebody."""
+    words = [w.strip(",") for w in words]
+    return any(w in lexicon.NAMING_WORDS and (w != "as" or (k > 0 and words[k - 1] in NAMING_BEFORE_AS))
+               for k, w in enumerate(words))
+
+
+NAMING_BEFORE_AS = {"known", "to", "designated", "listed", "styled", "marked", "branded", "labelled", "labeled"}
+
+
 def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
     """cues: the text's CueIndex (built once per article)."""
     content = text[sp.start:sp.end]
@@ -238,7 +249,7 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
         float(bool(cues.first(a0, min(a1, a0 + 40)))),
         float(bool(cues.first(max(b0, b1 - 40), b1))),
         float(before.rstrip().endswith(":")),
-        float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before_words[-3:])),
+        float(_naming(before_words[-3:])),
         float(title_case),
         float(sp.kind == "headline"),
         float(sp.open_mark in ("‘", "'", "‹", "‚")),
@@ -253,7 +264,7 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
         float(n <= 3 and not cue_in_sentence),
         float(bool(re.match(r"[A-Z][A-Z .'-]+:", content))),
         float(bool(before_words) and before_words[-1] in ("the", "a", "an", "its", "their", "his", "her", "our")),
-        float(any(w.strip(",") in lexicon.NAMING_WORDS for w in before.lower().split()[-5:])),
+        float(_naming(before.lower().split()[-5:])),
         float(content == content.lower() and n <= 6 and not cue_in_sentence and content.rstrip()[-1:] not in ".?!,"),
     ]
 

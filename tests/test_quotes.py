@@ -100,3 +100,10 @@ def test_any_text_never_crashes_and_spans_stay_inside(text):
             assert 0 <= s.start < s.end <= len(text)
             assert s.start >= last
             last = s.end
+
+
+def test_as_names_only_after_a_naming_verb():
+    from model.quotes import _naming
+
+    assert _naming("still known as".split()) and _naming("the so-called".split())
+    assert not _naming("the mood as".split()) and not _naming("described it as".split())
