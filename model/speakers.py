@@ -620,6 +620,10 @@ class Paragraphs:
         return max(pos, self.breaks[bisect.bisect_right(self.starts, pos) - 1])
 
 
+MAX_BEFORE, MAX_AFTER = 4, 3  # nearest candidates kept each side; in train and dev the gold mention is at most
+# the 3rd before or the 2nd after the quote
+
+
 def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Mention], starts: list[int],
                    prev: Mention | None, para_of, ents: list[Entity], cues: lexicon.CueIndex,
                    memo: dict | None = None) -> list[Candidate]:
@@ -636,8 +640,9 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
             near.append(m)
         i += 1
     near = [m for m in near if m.start < pe or m.start < qs]
-    after = [m for m in near if m.start >= qe]
-    before = [m for m in near if m.end <= qs]
+    after = [m for m in near if m.start >= qe][:MAX_AFTER]
+    before = [m for m in near if m.end <= qs][-MAX_BEFORE:]
+    near = before + after
     cands = [candidate_features(text, q, m, m is (after[0] if after else None), m is (before[-1] if before else None),
                                 False, para_of, cues, ents[m.entity].kind == "person", memo) for m in near]
     if prev is not None and all(prev.start != m.start for m in near):
