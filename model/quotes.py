@@ -169,11 +169,21 @@ def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
         tuple("\"”’'»“"))
 
 
+def header_end(text: str, limit: int = 3000) -> int:
+    """Start of the first long paragraph (over 30 words): the short lines above it are the article's
+    header (headline, standfirst, labels); 0 when no long paragraph starts within `limit` characters."""
+    for m in PARA_RE.finditer(text):
+        if m.start() > limit:
+            break
+        if len(m.group().split()) > 30:
+            return m.start()
+    return 0
+
+
 def assign_kinds(text: str, spans: list[Span]) -> None:
     """Direct, partial, split, multi-paragraph or headline, from the marks and their surroundings."""
     first_para = next(PARA_RE.finditer(text), None)
-    # the first long paragraph: the short lines above it are the article's header
-    header_end = next((m.start() for m in PARA_RE.finditer(text) if len(m.group().split()) > 30), 0)
+    head_end = header_end(text)
     headline: dict[int, bool] = {}  # per paragraph start: many spans share one long paragraph
     for k, sp in enumerate(spans):
         before = text[max(sp.para_start, sp.start - 80):sp.start - len(sp.open_mark)].rstrip()
@@ -181,7 +191,7 @@ def assign_kinds(text: str, spans: list[Span]) -> None:
         if sp.para_start not in headline:
             headline[sp.para_start] = _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None
                                                         and sp.para_start == first_para.start()) or (
-                sp.para_start < header_end and len(text[sp.para_start:sp.para_end].split()) <= 25
+                sp.para_start < head_end and len(text[sp.para_start:sp.para_end].split()) <= 25
                 and not lexicon.has_cue(text[sp.para_start:sp.para_end]))  # a quote as a standfirst
         if headline[sp.para_start]:
             sp.kind = "headline"

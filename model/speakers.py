@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import lexicon
+from model.quotes import header_end
 from model.types import Mention
 
 TOKEN_RE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Adm|Prof|St|Rev|Jr|Sr)\.|[A-Z]\.(?=\s*[A-Z])|"
@@ -732,8 +733,8 @@ STOP = {"the", "a", "an", "of", "to", "in", "and", "is", "are", "was", "be", "it
         "for", "on", "at", "by", "with", "as", "has", "have", "will", "no", "i", "you", "they"}
 
 
-def _headline_source(words: str, quotes: list, out: list, text: str) -> Attribution | None:
-    body = [(a, set(_norm_words(text[s:e]).split()) - STOP) for (s, e, k), a in zip(quotes, out)
+def _headline_source(words: str, quotes: list, out: list, normed: list[str]) -> Attribution | None:
+    body = [(a, set(w.split()) - STOP) for (_, _, k), a, w in zip(quotes, out, normed)
             if k != "headline" and a is not None and a.speaker]
     if not body:
         return None
@@ -742,6 +743,13 @@ def _headline_source(words: str, quotes: list, out: list, text: str) -> Attribut
     if len(head & best[1]) >= 2:
         return best[0]
     return next((a for a, _ in body if a.speaker[:1].isupper()), body[0][0])
+
+
+def _repeated_below(words: str, body: list[str]) -> bool:
+    """Whether a quote of the article's header (its normalised words) is repeated word for word by a quote
+    of the body: then it is the body speaker's, whatever the header line around it says ("Army blames
+    gang; Georgetown calls attack 'an assault on our sovereignty'")."""
+    return len(words.split()) >= 2 and any(words in b for b in body)
 
 
 def _norm_words(s: str) -> str:
@@ -759,9 +767,11 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
     starts = [m.start for m in mentions]
     para_of, cues = Paragraphs(text), cues or lexicon.CueIndex(text)
     out, prev, spoken, memo = [], None, [], {}
+    head_end = header_end(text)
+    body = [_norm_words(text[s:e]) for s, e, _ in quotes if s >= head_end] if head_end else []
     for s, e, kind in quotes:
-        if kind == "headline":
-            out.append(None)
+        if kind == "headline" or (s < head_end and _repeated_below(_norm_words(text[s:e]), body)):
+            out.append(None)  # settled with the headlines, below
             continue
         cands = candidates_for(text, (s, e, para_of(s), para_of.end(e)), mentions, starts, prev, para_of, ents, cues,
                                memo)
@@ -785,15 +795,15 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             spoken.append(ent.id)
         out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
-    for i, (s, e, _) in enumerate(quotes):
-        if out[i] is None:
-            words = _norm_words(text[s:e])
-            src = next((a for (s2, e2, k2), a in zip(quotes, out)
-                        if k2 != "headline" and a is not None and a.speaker and words and words in _norm_words(text[s2:e2])),
-                       None)
-            if src is None:  # else the body quote sharing most words with it, else the first named speaker
-                src = _headline_source(words, quotes, out, text)
-            out[i] = Attribution(src.speaker if src else None, None, None, round(0.5 * src.confidence, 4) if src else 0.0)
+    pending = [i for i, a in enumerate(out) if a is None]
+    normed = [_norm_words(text[s:e]) for s, e, _ in quotes] if pending else []
+    for i in pending:
+        words = normed[i]
+        src = next((a for (_, _, k2), a, w2 in zip(quotes, out, normed)
+                    if k2 != "headline" and a is not None and a.speaker and words and words in w2), None)
+        if src is None:  # else the body quote sharing most words with it, else the first named speaker
+            src = _headline_source(words, quotes, out, normed)
+        out[i] = Attribution(src.speaker if src else None, None, None, round(0.5 * src.confidence, 4) if src else 0.0)
     return out
 
 

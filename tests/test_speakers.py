@@ -129,3 +129,13 @@ def test_listwise_fit_ranks_the_gold_candidate_first():
     right = sum(max(range(4), key=lambda i: sum(a * b for a, b in zip(w, X[4 * g + i]))) == y[4 * g:4 * g + 4].index(1)
                 for g in range(60))
     assert right >= 55
+
+
+def test_header_quote_repeated_in_the_body_takes_the_body_speaker(pipe):
+    body = ("Six soldiers were wounded on Tuesday when gunmen fired across the river at a patrol boat, the army said, "
+            "in the most serious incident on the frontier this year, and officials in the capital met late into the night.")
+    text = ("Army blames gang; Georgetown calls attack 'an assault on our sovereignty'\n\n" + body + "\n\n"
+            "Guyana's foreign ministry called the attack \"an assault on our sovereignty\" and summoned the ambassador.")
+    got = [(q.text, q.speaker, q.speaker_mention is None) for q in pipe.quotes(text)]
+    assert got == [("an assault on our sovereignty", "Guyana's foreign ministry", True),
+                   ("an assault on our sovereignty", "Guyana's foreign ministry", False)]
