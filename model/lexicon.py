@@ -127,7 +127,8 @@ ROLE_NOUNS = {
     "delegate", "delegates", "delegation", "reader", "readers", "report", "commentary", "statement", "secretariat",
     "authorities", "directorate", "force", "service", "observatory", "coalition", "association", "institute",
     "spokesmen", "viewer", "listener", "caller", "commenter", "blogger", "user",
-    "airline", "carrier", "firm", "operator", "company", "tribunal",
+    "airline", "carrier", "firm", "operator", "company", "tribunal", "pensioner", "inspector", "mep",
+    "vice-chair", "vice-chairman", "vice-president", "lama", "monk", "priest", "imam", "councillor", "shopkeeper",
 }
 ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities", "delegation", "taskforce",
              "coalition", "organisation", "organization", "observatory", "ministry", "government", "kremlin",

@@ -143,6 +143,9 @@ def _is_stripped(w: str) -> bool:
             or low in lexicon.PLACES or low in lexicon.ROLE_NOUNS)
 
 
+TITLE_WORDS = (lexicon.TITLES | lexicon.ROLE_NOUNS) - {"state", "national", "security", "first", "foreign", "trade"}
+
+
 def _person_head(seq: list) -> bool:
     """Two or more name words before "of" (titles aside): "Arup Kumar Deka of Gauhati University" is a
     person from an organisation, where "Bank of Japan" and "Ministry of Defence" are organisations."""
@@ -168,6 +171,10 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     if len(seq) == 1 and _possessive(seq[0][2]) and _bare(seq[0][2]) in lexicon.PLACES:
         return Mention(seq[0][0], seq[0][1] - 2, seq[0][2][:-2], "place"), set()  # "Japan's" before an org
     roles = set()
+    last_title = max((k for k, t in enumerate(seq[:-2]) if _bare(t[2]).rstrip(".") in TITLE_WORDS), default=-1)
+    if last_title > 0:  # "Labour MP Gareth Lloyd-Evans", "Fuming Tory MP Graham Pettifer": the name follows
+        roles.add(_bare(seq[last_title][2]).rstrip("."))
+        seq = seq[last_title + 1:]
     while seq and _is_stripped(seq[0][2]):
         w = _bare(seq[0][2]).rstrip(".")
         if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS:

@@ -29,10 +29,11 @@ def test_constructions(pipe, text, speaker):
 
 
 def test_person_of_organisation_and_coordinated_names_are_separate_mentions():
-    text = "Professor Arup Kumar Deka of Gauhati University met Lucía Navarro and Jayden Sacarello."
+    text = ("Professor Arup Kumar Deka of Gauhati University met Lucía Navarro and Jayden Sacarello. "
+            "Fuming Tory MP Graham Pettifer was not there.")
     found = {(m.text, m.kind) for m in find_mentions(text, [])[0]}
     assert {("Arup Kumar Deka", "name"), ("Gauhati University", "organisation"), ("Lucía Navarro", "name"),
-            ("Jayden Sacarello", "name")} <= found
+            ("Jayden Sacarello", "name"), ("Graham Pettifer", "name")} <= found
 
 
 def test_dialogue_pronouns_follow_the_gender_a_pronoun_gave(pipe):
