@@ -173,7 +173,8 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     roles = set()
     last_title = max((k for k, t in enumerate(seq[:-2]) if _bare(t[2]).rstrip(".") in TITLE_WORDS), default=-1)
     if last_title > 0:  # "Labour MP Gareth Lloyd-Evans", "Fuming Tory MP Graham Pettifer": the name follows
-        roles.add(_bare(seq[last_title][2]).rstrip("."))
+        roles.update(w for w in (_bare(t[2]).rstrip(".") for t in seq[:last_title + 1])
+                     if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS)
         seq = seq[last_title + 1:]
     while seq and _is_stripped(seq[0][2]):
         w = _bare(seq[0][2]).rstrip(".")
