@@ -23,7 +23,8 @@ CUE_VERBS = (
     "scoffs thunder thundered fume fumed charge charged contend contended contends declare write "
     "testify testified tell told inform informed assure assured reassure reassured pledge pledged "
     "add agreed agree agrees believe believes believed think thinks thought feel feels felt "
-    "hint hinted conclude concluded indicate indicated report reported reads echo echoed"
+    "hint hinted conclude concluded indicate indicated report reported reads echo echoed boast boasts "
+    "boasted grumble grumbled retort retorted snap snapped"
 ).split()
 CUE_PHRASES = ("according to", "told reporters", "in a statement", "in an interview", "quoted as saying",
                "went on", "put it", "wrote in")

@@ -210,6 +210,17 @@ DESC_RE = re.compile(
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
     r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
     r"(?:\s+in\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)?")  # "the Moroccan embassy in Oslo"
+def _trim_description(text: str, mm: re.Match) -> int:
+    """End of a description mention: before a speech verb that its trailing phrase swallowed ("a spokesman
+    for the Eastern Military District boasted")."""
+    e = mm.end()
+    for w in WORD_SPAN_RE.finditer(text, mm.end(2), e):
+        if w.group().lower() in lexicon.CUE_SET:
+            return len(text[:w.start()].rstrip())
+    return e
+
+
+WORD_SPAN_RE = re.compile(r"[A-Za-z]+")
 PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
@@ -252,6 +263,7 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         if len(inside) < len(near) or any(names_sorted[k].kind == "name" and " " in names_sorted[k].text for k in inside):
             continue  # overlaps a name partly, or holds a full name: the name is the mention
         head = mm.group(2).lower()
+        e = _trim_description(text, mm)
         dropped.update(inside)
         descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
     mentions = [_with_partitive(text, m) for m in [m for k, m in enumerate(names_sorted) if k not in dropped] + descs]

@@ -23,6 +23,8 @@ def speakers_of(pipe, text):
     ('According to Irina Volkova, the islands are "not a subject for bargaining".', "Irina Volkova"),
     ('Irina Volkova warned that Moscow would "answer any provocation".', "Irina Volkova"),
     ('"The talks are over," said a member of the Chinese delegation.', "a member of the Chinese delegation"),
+    ('"We are ready," a spokesman for the Eastern Military District boasted.',
+     "a spokesman for the Eastern Military District"),
 ])
 def test_constructions(pipe, text, speaker):
     assert [s for _, s in speakers_of(pipe, text)] == [speaker]
