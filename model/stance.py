@@ -456,38 +456,19 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
     rng = random.Random(cfg.seed)
     device = torch.device(cfg.device)
     sm.net.to(device)
-    ds = datasets.Dataset.from_list(quote_rows(train, disputes)).map(
-        lambda b: {"ids": sm.tokenize(b["text"], cfg.max_length)}, batched=True)
-    rows = ds.to_list()
-    counts = np.bincount([LABEL2ID[y] for r in rows for _, y in r["pairs"]], minlength=len(LABELS)).astype(float)
-    weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float, device=device)
+    rows = datasets.Dataset.from_list(quote_rows(train, disputes)).map(
+        lambda b: {"ids": sm.tokenize(b["text"], cfg.max_length)}, batched=True).to_list()
     steps_per_epoch = len(_batches(rows, cfg.batch_size, random.Random(0)))
     total = steps_per_epoch * cfg.epochs if not cfg.max_steps else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    opt = torch.optim.AdamW([{"params": sm.net.encoder.parameters(), "lr": cfg.learning_rate},
-                             {"params": sm.net.head.parameters(), "lr": cfg.learning_rate * 20}],
-                            weight_decay=cfg.weight_decay)
-    warm = max(1, int(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm + 1e-9))))
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    opt, sched = _optimiser(sm, cfg, total)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=_class_weights(rows).to(device))
     target_ids: dict[str, list[int]] = {}
     best, best_state, history, step, seen, t0 = {"macro_f1": -1.0}, None, [], 0, 0, time.time()
     bar = tqdm(total=total, desc="stance", disable=not progress, unit="step")
     for epoch in range(cfg.epochs):
         sm.net.train()
         for idx in _batches(rows, cfg.batch_size, rng):
-            pairs = [(k, t, y) for k, i in enumerate(idx) for t, y in rows[i]["pairs"]]
-            uniq = sorted({t for _, t, _ in pairs})
-            for t in uniq:
-                if t not in target_ids:
-                    target_ids[t] = sm.tokenize([t], 64)[0]
-            pos = {t: j for j, t in enumerate(uniq)}
-            fixed = cfg.max_length if cfg.fixed_padding else 0
-            t_ids, t_mask = pad([target_ids[t] for t in uniq], sm.tokenizer.pad_token_id, min(fixed, 64))
-            q_ids, q_mask = pad([rows[i]["ids"] for i in idx], sm.tokenizer.pad_token_id, fixed)
-            t_emb = sm.net.embed(t_ids.to(device), t_mask.to(device))
-            q_emb = sm.net.embed(q_ids.to(device), q_mask.to(device))
-            logits = sm.net.compare(q_emb[[k for k, _, _ in pairs]], t_emb[[pos[t] for _, t, _ in pairs]])
-            loss = loss_fn(logits, torch.tensor([LABEL2ID[y] for _, _, y in pairs], device=device))
+            loss = _batch_loss(sm, [rows[i] for i in idx], target_ids, cfg, loss_fn)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(sm.net.parameters(), 1.0)
             opt.step()
@@ -505,10 +486,56 @@ def train_stance(sm: StanceModel, train: list[dict], dev: list[dict], cfg: Stanc
         if step >= total:
             break
     bar.close()
-    train_s = time.time() - t0
     if best_state is not None:
         sm.net.load_state_dict(best_state)
     sm.net.to("cpu")
+    return _finish(sm, train, dev, cfg, rows, best, history, step, seen, time.time() - t0)
+
+
+def _class_weights(rows: list[dict]):
+    """Inverse-frequency weights of the labels over every (quote, target) pair."""
+    import torch
+
+    counts = np.bincount([LABEL2ID[y] for r in rows for _, y in r["pairs"]], minlength=len(LABELS)).astype(float)
+    return torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
+
+
+def _optimiser(sm: StanceModel, cfg: StanceConfig, total: int):
+    """AdamW (the head learns 20x faster than the pretrained encoder), linear warm-up then linear decay."""
+    import torch
+
+    opt = torch.optim.AdamW([{"params": sm.net.encoder.parameters(), "lr": cfg.learning_rate},
+                             {"params": sm.net.head.parameters(), "lr": cfg.learning_rate * 20}],
+                            weight_decay=cfg.weight_decay)
+    warm = max(1, int(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm + 1e-9))))
+    return opt, sched
+
+
+def _batch_loss(sm: StanceModel, batch: list[dict], target_ids: dict[str, list[int]], cfg: StanceConfig, loss_fn):
+    """The loss of one batch of quotes, each compared with all its targets; every quote and every distinct
+    target is encoded once. target_ids caches the targets' token ids across batches."""
+    import torch
+
+    device = sm.device
+    pairs = [(k, t, y) for k, r in enumerate(batch) for t, y in r["pairs"]]
+    uniq = sorted({t for _, t, _ in pairs})
+    for t in uniq:
+        if t not in target_ids:
+            target_ids[t] = sm.tokenize([t], 64)[0]
+    pos = {t: j for j, t in enumerate(uniq)}
+    fixed = cfg.max_length if cfg.fixed_padding else 0
+    t_ids, t_mask = pad([target_ids[t] for t in uniq], sm.tokenizer.pad_token_id, min(fixed, 64))
+    q_ids, q_mask = pad([r["ids"] for r in batch], sm.tokenizer.pad_token_id, fixed)
+    t_emb = sm.net.embed(t_ids.to(device), t_mask.to(device))
+    q_emb = sm.net.embed(q_ids.to(device), q_mask.to(device))
+    logits = sm.net.compare(q_emb[[k for k, _, _ in pairs]], t_emb[[pos[t] for _, t, _ in pairs]])
+    return loss_fn(logits, torch.tensor([LABEL2ID[y] for _, _, y in pairs], device=device))
+
+
+def _finish(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig, rows: list[dict], best: dict,
+            history: list[dict], step: int, seen: int, train_s: float) -> dict:
+    """Fit the temperature on dev and build the training record, also kept in sm.meta."""
     dev_logits = evaluate_examples(sm, dev, cfg.max_length)[1] if dev else np.zeros((0, 3))
     dev_gold = [LABEL2ID[e["label"]] for e in dev]
     sm.temperature = fit_temperature(dev_logits, dev_gold)
