@@ -240,32 +240,8 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
                 continue
         roles[m.start] = r
         mentions.append(m)
-    name_ends = {m.end for m in mentions}
-    name_starts = {m.start for m in mentions}
     names_sorted = sorted(mentions, key=lambda m: m.start)
-    name_starts_sorted = [m.start for m in names_sorted]
-    descs, dropped = [], set()
-    for mm in DESC_RE.finditer(text):
-        s, e = mm.start(), mm.end()
-        if s in inq or s - 2 in name_ends and text[s - 2:s] == ", ":
-            continue  # an apposition: the name beside it is the mention
-        nxt = e + 2 if text[e:e + 2] == ", " else e + 1 if text[e:e + 1] == " " else -1
-        if nxt in name_starts:  # "the chief spokesman, Kenji Harada," / "the ministry spokeswoman Olga Serova"
-            roles.setdefault(nxt, set()).update(_bare(w) for w in mm.group(0).split()[1:])
-            continue
-        k = max(0, bisect.bisect_left(name_starts_sorted, s) - 1)
-        near = []
-        while k < len(names_sorted) and names_sorted[k].start < e:
-            if names_sorted[k].end > s:
-                near.append(k)
-            k += 1
-        inside = [k for k in near if s <= names_sorted[k].start and names_sorted[k].end <= e]
-        if len(inside) < len(near) or any(names_sorted[k].kind == "name" and " " in names_sorted[k].text for k in inside):
-            continue  # overlaps a name partly, or holds a full name: the name is the mention
-        head = mm.group(2).lower()
-        e = _trim_description(text, mm)
-        dropped.update(inside)
-        descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
+    descs, dropped = _descriptions(text, names_sorted, roles, inq)
     mentions = [_with_partitive(text, m) for m in [m for k, m in enumerate(names_sorted) if k not in dropped] + descs]
     taken = InQuotes([(m.start, m.end) for m in mentions])
     for mm in PRONOUN_RE.finditer(text):
@@ -277,6 +253,38 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         mentions.append(Mention(s, e, text[s:e], "pronoun"))
     mentions.sort(key=lambda m: m.start)
     return mentions, roles
+
+
+def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], inq: InQuotes
+                  ) -> tuple[list[Mention], set[int]]:
+    """Descriptions ("the foreign minister", "a Japanese diplomat") that stand for a speaker, and the
+    indices of the (sorted) names they swallow; a description right before or after a name only adds
+    to that name's roles (apposition)."""
+    name_ends, name_starts = {m.end for m in names}, {m.start for m in names}
+    starts = [m.start for m in names]
+    descs, dropped = [], set()
+    for mm in DESC_RE.finditer(text):
+        s, e = mm.start(), mm.end()
+        if s in inq or s - 2 in name_ends and text[s - 2:s] == ", ":
+            continue  # an apposition: the name beside it is the mention
+        nxt = e + 2 if text[e:e + 2] == ", " else e + 1 if text[e:e + 1] == " " else -1
+        if nxt in name_starts:  # "the chief spokesman, Kenji Harada," / "the ministry spokeswoman Olga Serova"
+            roles.setdefault(nxt, set()).update(_bare(w) for w in mm.group(0).split()[1:])
+            continue
+        k = max(0, bisect.bisect_left(starts, s) - 1)
+        near = []
+        while k < len(names) and names[k].start < e:
+            if names[k].end > s:
+                near.append(k)
+            k += 1
+        inside = [k for k in near if s <= names[k].start and names[k].end <= e]
+        if len(inside) < len(near) or any(names[k].kind == "name" and " " in names[k].text for k in inside):
+            continue  # overlaps a name partly, or holds a full name: the name is the mention
+        head = mm.group(2).lower()
+        e = _trim_description(text, mm)
+        dropped.update(inside)
+        descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
+    return descs, dropped
 
 
 PARTITIVE_RE = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Oo]ne|[Tt]wo|[Tt]hree|[Ss]ome|[Ss]everal)\s+((?:[\w’'-]+\s+){0,2}?)"
