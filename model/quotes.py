@@ -221,14 +221,22 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
 
 
 def _naming(words: list[str]) -> bool:
-    """A naming word among these: "so-called", "dubbed", "known as"; a bare "as" only after a naming
-    verb ("known as", "referred to as"), since "described the mood as 'gloomy'" quotes somebody."""
+    """A naming word among these words before a mark: "so-called", "dubbed", "known as". A bare "as"
+    names only after a naming verb ("known as"), since "described the mood as 'gloomy'" quotes somebody;
+    "call" names only with nothing but an article before the mark ("what Tokyo calls 'X'", "planners
+    call a 'bastion'"), since "called the visit 'regrettable'" quotes somebody."""
     words = [w.strip(",") for w in words]
-    return any(w in lexicon.NAMING_WORDS and (w != "as" or (k > 0 and words[k - 1] in NAMING_BEFORE_AS))
-               for k, w in enumerate(words))
+    for k, w in enumerate(words):
+        if w in CALL_FORMS:
+            if all(x in ("a", "an", "the") for x in words[k + 1:]):
+                return True
+        elif w in lexicon.NAMING_WORDS and (w != "as" or (k > 0 and words[k - 1] in NAMING_BEFORE_AS)):
+            return True
+    return False
 
 
 NAMING_BEFORE_AS = {"known", "to", "designated", "listed", "styled", "marked", "branded", "labelled", "labeled"}
+CALL_FORMS = {"call", "calls", "called", "calling"}
 
 
 def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:

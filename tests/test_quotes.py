@@ -102,8 +102,10 @@ def test_any_text_never_crashes_and_spans_stay_inside(text):
             last = s.end
 
 
-def test_as_names_only_after_a_naming_verb():
+def test_as_and_call_name_only_in_naming_constructions():
     from model.quotes import _naming
 
     assert _naming("still known as".split()) and _naming("the so-called".split())
     assert not _naming("the mood as".split()) and not _naming("described it as".split())
+    assert _naming("what Tokyo calls".split()) and _naming("planners call a".split())
+    assert not _naming("called the visit".split()) and not _naming("Beijing calls it".split())
