@@ -24,7 +24,9 @@ CUE_VERBS = (
     "testify testified tell told inform informed assure assured reassure reassured pledge pledged "
     "add agreed agree agrees believe believes believed think thinks thought feel feels felt "
     "hint hinted conclude concluded indicate indicated report reported reads echo echoed boast boasts "
-    "boasted grumble grumbled retort retorted snap snapped"
+    "boasted grumble grumbled retort retorted snap snapped cry cries cried hail hails hailed accuse accuses "
+    "accused chant chants chanted cite cites cited citing slam slams slammed blast blasts blasted dismiss "
+    "dismisses dismissed condemn condemns condemned decry decries decried denounce denounces denounced"
 ).split()
 CUE_PHRASES = ("according to", "told reporters", "in a statement", "in an interview", "quoted as saying",
                "went on", "put it", "wrote in")
