@@ -223,8 +223,8 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
 def _naming(words: list[str]) -> bool:
     """A naming word among these words before a mark: "so-called", "dubbed", "known as". A bare "as"
     names only after a naming verb ("known as"), since "described the mood as 'gloomy'" quotes somebody;
-    "call" names only with nothing but an article before the mark ("what Tokyo calls 'X'", "planners
-    call a 'bastion'"), since "called the visit 'regrettable'" quotes somebody."""
+    "call" (and "brand") names only with nothing but an article before the mark ("what Tokyo calls 'X'",
+    "planners call a 'bastion'"), since "called the visit 'regrettable'" quotes somebody."""
     words = [w.strip(",") for w in words]
     for k, w in enumerate(words):
         if w in CALL_FORMS:
@@ -236,7 +236,7 @@ def _naming(words: list[str]) -> bool:
 
 
 NAMING_BEFORE_AS = {"known", "to", "designated", "listed", "styled", "marked", "branded", "labelled", "labeled"}
-CALL_FORMS = {"call", "calls", "called", "calling"}
+CALL_FORMS = {"call", "calls", "called", "calling", "brand", "brands", "branded", "branding"}
 
 
 def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
