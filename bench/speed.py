@@ -107,12 +107,12 @@ def bench_pipeline(pipe: Pipeline, arts: list[dict], threads: int) -> dict:
             "articles_per_second": round(len(arts) / secs, 2), "quotes_per_second": round(n / secs, 1)}
 
 
-def bench_endpoint(model_dir: str, text: str, n: int = 60) -> dict:
+def bench_endpoint(model_dir: str, text: str, n: int = 60, int8: bool = False) -> dict:
     from fastapi.testclient import TestClient
 
     from serve.app import create_app
 
-    with TestClient(create_app(model_dir)) as c:
+    with TestClient(create_app(model_dir, int8=int8)) as c:
         c.post("/predict", json={"text": text})
         lat = []
         for _ in range(n):
@@ -179,6 +179,7 @@ def main() -> int:
     res["pipeline_int8"] = bench_pipeline(pipe8, arts, a.threads)
     sample = max(load_split("test"), key=lambda a: len(a["text"].split()))  # the longest test article
     res["endpoint"] = bench_endpoint(a.model_dir, sample["text"])
+    res["endpoint_int8"] = bench_endpoint(a.model_dir, sample["text"], int8=True)
     if not a.skip_training:
         res["training"] = bench_training(load_split("train"), a.threads)
     res["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -196,6 +197,7 @@ def main() -> int:
             (f"pipeline ({a.threads} threads, int8), quotes/s", res["pipeline_int8"]["quotes_per_second"]),
             (f"POST /predict p50 / p95, ms ({res['endpoint']['words']} words)",
              f"{res['endpoint']['p50_ms']} / {res['endpoint']['p95_ms']}"),
+            ("POST /predict with --int8, p50 / p95, ms", f"{res['endpoint_int8']['p50_ms']} / {res['endpoint_int8']['p95_ms']}"),
             ("training, quotes/s: dynamic / fixed 128 (speed-up)", "skipped" if "training" not in res else
              f"{res['training']['dynamic_quotes_per_second']} / {res['training']['fixed128_quotes_per_second']} "
              f"({res['training']['speedup']}x)"),

@@ -158,15 +158,16 @@ def run_evaluate(a: argparse.Namespace) -> int:
 
 
 def add_serve_args(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--model-dir", default="artifacts")
+    ap.add_argument("--int8", action="store_true", help="quantised stance encoder: lower latency, see the README")
 
 
 def run_serve(a: argparse.Namespace) -> int:
     from serve.__main__ import serve
 
-    return serve(a.model_dir, a.host, a.port)
+    return serve(a.model_dir, a.host, a.port, a.int8)
 
 
 COMMANDS = {

@@ -1,4 +1,4 @@
-"""`python -m serve [--host 127.0.0.1] [--port 8000] [--model-dir artifacts]`: the endpoint under uvicorn."""
+"""`python -m serve [--host 127.0.0.1] [--port 8000] [--model-dir artifacts] [--int8]`: the endpoint under uvicorn."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 
-def serve(model_dir: str, host: str, port: int) -> int:
+def serve(model_dir: str, host: str, port: int, int8: bool = False) -> int:
     import uvicorn
 
     from model.pipeline import STAGE1_DIR, STANCE_DIR
@@ -17,17 +17,16 @@ def serve(model_dir: str, host: str, port: int) -> int:
             print(f"error: no trained models in {model_dir}/{sub}: run `python train.py --out {model_dir}` first",
                   file=sys.stderr)
             return 2
-    uvicorn.run(create_app(model_dir), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(model_dir, int8=int8), host=host, port=port, log_level="info")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    from model.cli import add_serve_args, run_serve
+
     ap = argparse.ArgumentParser(prog="python -m serve", description="the quotestance endpoint and demo page")
-    ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")
-    ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--model-dir", default="artifacts")
-    a = ap.parse_args(argv)
-    return serve(a.model_dir, a.host, a.port)
+    add_serve_args(ap)
+    return run_serve(ap.parse_args(argv))
 
 
 if __name__ == "__main__":

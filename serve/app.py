@@ -134,13 +134,14 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def create_app(model_dir: str | Path = "artifacts", pipeline: Pipeline | None = None) -> FastAPI:
-    """The app; its models are loaded once when it starts (or `pipeline` is used as given)."""
+def create_app(model_dir: str | Path = "artifacts", pipeline: Pipeline | None = None, int8: bool = False) -> FastAPI:
+    """The app; its models are loaded once when it starts (or `pipeline` is used as given); int8: the
+    quantised stance encoder (lower latency, see the README)."""
     lock = asyncio.Lock()  # one prediction at a time on the CPU; the event loop stays free
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pipe = pipeline or await run_in_threadpool(Pipeline.load, model_dir)
+        app.state.pipe = pipeline or await run_in_threadpool(Pipeline.load, model_dir, int8=int8)
         yield
 
     app = FastAPI(title="quotestance", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -43,6 +43,21 @@ def test_predict_matches_cli_pipeline(client, tiny_models):
     assert got["quotes"] == expected["quotes"]
 
 
+def test_int8_app_quantises_the_stance_encoder_and_answers(tiny_models):
+    import torch
+
+    with TestClient(create_app(tiny_models, int8=True)) as c:
+        r = c.post("/predict", json={"text": SAMPLE})
+        enc = c.app.state.pipe.stance.net.encoder
+    assert r.status_code == 200 and r.json()["quotes"]
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in enc.modules())
+
+
+def test_serve_help_lists_int8():
+    out = subprocess.run([sys.executable, "-m", "serve", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and "--int8" in out.stdout and "--model-dir" in out.stdout
+
+
 def test_given_spans_and_batch(client):
     r = client.post("/predict/batch", json={"articles": [{"text": SAMPLE, "id": "a"},
                                                          {"text": SAMPLE, "quotes": [{"start": 10, "end": 30}]}]})
