@@ -39,24 +39,11 @@ SETTINGS = {
 }
 
 
-def load_backbone(path: Path | None) -> StanceModel:
-    """The backbone from its package, or from a copy (whose weights may be stored in half precision)."""
-    if path is None:
-        return StanceModel.from_backbone()
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from model.stance_net import QuoteTargetNet
-
-    enc = AutoModel.from_pretrained(path, dtype=torch.float32)
-    return StanceModel(QuoteTargetNet(enc, 3), AutoTokenizer.from_pretrained(path), meta={"backbone": str(path)})
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help=f"runs to do (default: all): {', '.join(SETTINGS)}")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--backbone", type=Path, default=None, help="a copy of the backbone folder")
+    ap.add_argument("--backbone", type=Path, default=None, help="a copy of the backbone folder (fp16 weights load)")
     ap.add_argument("--out", type=Path, default=Path("artifacts/stance_sweep.jsonl"))
     a = ap.parse_args()
     unknown = [n for n in a.names if n not in SETTINGS]
@@ -71,7 +58,7 @@ def main() -> int:
         cfg = StanceConfig(device=a.device, **SETTINGS[name])
         train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
         dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
-        sm = load_backbone(a.backbone)
+        sm = StanceModel.from_backbone(a.backbone)  # a copy may hold half-precision weights
         sm.keep_layers(cfg.layers)
         rec = train_stance(sm, train_x, dev_x, cfg, progress=False, disputes=disputes)
         sm.net.to(a.device)

@@ -55,8 +55,7 @@ class Pipeline:
     @classmethod
     def load(cls, model_dir: str | Path = "artifacts", stance: bool = True, int8: bool = False) -> Pipeline:
         """Load the trained models of model_dir; stance=False loads no transformer; int8=True quantises
-        the stance encoder (faster; same overall test macro-F1, but lower on held-out disputes and on
-        the flip test, so not the default: see the README)."""
+        the stance encoder (faster, less accurate on dev, so not the default: see the README)."""
         d = Path(model_dir)
         f, r = d / STAGE1_DIR / "quote_filter.json", d / STAGE1_DIR / "speaker_ranker.json"
         if not f.exists() or not r.exists():

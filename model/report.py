@@ -62,17 +62,18 @@ def stance_figures(pipe: Pipeline, test: list[dict], context: bool, disputes: di
     sm, opp = pipe.stance, opposites(disputes)
     ex = examples_from_articles(test, context, disputes=disputes)
     flipped = examples_from_articles(test, context, flip=True, disputes=disputes)[1::2]
-    targets, texts = [e["target"] for e in ex], [e["text"] for e in ex]
+    targets, fl_targets = [e["target"] for e in ex], [e["target"] for e in flipped]
     t0 = time.time()
-    probs = sm.predict_proba(targets, texts, opp)  # what the product answers: both views of the target
+    q = sm.encode([e["text"] for e in ex])  # each quote encoded once for all the readings below
+    probs = sm.proba_of(q, targets, opp)  # what the product answers: both views of the target
     seconds = time.time() - t0
-    logits = sm.logits(targets, texts)  # the network alone, one view
+    logits = sm.logits_of(q, targets)  # the network alone, one view
     probs_raw = softmax(logits)
     pred = [LABELS[i] for i in probs.argmax(axis=1)]
     one_view = [LABELS[i] for i in logits.argmax(axis=1)]
     gold = [e["label"] for e in ex]
-    fl_pred = [LABELS[i] for i in sm.predict_proba([e["target"] for e in flipped], texts, opp).argmax(axis=1)]
-    fl_one = [LABELS[i] for i in sm.logits([e["target"] for e in flipped], texts).argmax(axis=1)]
+    fl_pred = [LABELS[i] for i in sm.proba_of(q, fl_targets, opp).argmax(axis=1)]
+    fl_one = [LABELS[i] for i in sm.logits_of(q, fl_targets).argmax(axis=1)]
     polar = [i for i, g in enumerate(gold) if g != "NONE"]
 
     def flips(a, b):

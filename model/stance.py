@@ -30,6 +30,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # the classifier head 
 
 BACKBONE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
+SWAP = [LABEL2ID[FLIP[label]] for label in LABELS]  # label order with FAVOR and AGAINST exchanged
 SENT_END_RE = re.compile(r"(?<=[.!?])[\"”’'»]?\s+|\n+")
 
 
@@ -166,6 +167,7 @@ class StanceModel:
 
     @classmethod
     def from_backbone(cls, path: Path | None = None) -> StanceModel:
+        import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -173,7 +175,7 @@ class StanceModel:
 
         hf_logging.disable_progress_bar()
         path = path or backbone_path()
-        net = QuoteTargetNet(AutoModel.from_pretrained(path), len(LABELS))
+        net = QuoteTargetNet(AutoModel.from_pretrained(path, dtype=torch.float32), len(LABELS))  # also a fp16 copy
         return cls(net, AutoTokenizer.from_pretrained(path), meta={
             "backbone": "all-MiniLM-L6-v2", "backbone_sha256": sha256_file(Path(path) / "model.safetensors")})
 
@@ -224,7 +226,7 @@ class StanceModel:
     @classmethod
     def load(cls, path: Path, int8: bool = False) -> StanceModel:
         """The saved model; int8=True quantises the encoder's linear layers for inference (dynamic int8:
-        faster on 2 cores, same overall test macro-F1, lower on held-out disputes; see the README)."""
+        faster on 2 cores, less accurate on dev; see the README)."""
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -276,41 +278,44 @@ class StanceModel:
                 self._targets[t] = e
         return np.stack([self._targets[t] for t in targets])
 
-    def logits(self, targets: list[str], texts: list[str], max_length: int = 128, batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: list[str], max_length: int | None = None, batch_size: int = 32) -> np.ndarray:
+        """Embeddings of the pair texts (quotes with their speaker and context), truncated to the model's
+        own max length unless one is given; logits_of and proba_of read them against any targets."""
+        max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
+        if not texts:
+            return np.zeros((0, self.net.encoder.config.hidden_size), dtype=np.float32)
+        self.net.eval()
+        return self._embed(self.tokenize(texts, max_length), batch_size)
+
+    def logits_of(self, q: np.ndarray, targets: list[str]) -> np.ndarray:
+        """The network's logits for encoded texts q, each against its target (one reading, no temperature)."""
         import torch
 
-        if not texts:
+        if not len(q):
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        self.net.eval()
-        q = self._embed(self.tokenize(texts, max_length), batch_size)
-        t = self.target_embeddings(targets)
         with torch.inference_mode():
             return self.net.compare(torch.from_numpy(q).to(self.device),
-                                    torch.from_numpy(t).to(self.device)).float().cpu().numpy()
+                                    torch.from_numpy(self.target_embeddings(targets)).to(self.device)).float().cpu().numpy()
+
+    def proba_of(self, q: np.ndarray, targets: list[str], opposite: dict[str, str] | None = None) -> np.ndarray:
+        """Calibrated probabilities for encoded texts q. With `opposite` (a known statement -> the statement
+        of the other side, see `opposites`), a quote whose target has a known opposite is also read
+        against it, and the two views are averaged with FAVOR and AGAINST swapped in the second: the
+        answer then flips exactly when the target is swapped, and two readings are steadier than one."""
+        probs = softmax(self.logits_of(q, targets) / self.temperature)
+        idx = [i for i, t in enumerate(targets) if opposite and t in opposite]
+        if idx:
+            other = softmax(self.logits_of(q[idx], [opposite[targets[i]] for i in idx]) / self.temperature)
+            probs[idx] = (probs[idx] + other[:, SWAP]) / 2
+        return probs
+
+    def logits(self, targets: list[str], texts: list[str], max_length: int = 128, batch_size: int = 32) -> np.ndarray:
+        return self.logits_of(self.encode(texts, max_length, batch_size), targets)
 
     def predict_proba(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None,
                       max_length: int | None = None) -> np.ndarray:
-        """Calibrated probabilities. With `opposite` (a known statement -> the statement of the other side,
-        see `opposites`), a quote whose target has a known opposite is also read against it, and the
-        two views are averaged with FAVOR and AGAINST swapped in the second: the answer then flips
-        exactly when the target is swapped, and two readings are steadier than one. The quote is
-        encoded once for both."""
-        import torch
-
-        max_length = max_length or self.meta.get("hyperparameters", {}).get("max_length", 128)
-        if not texts:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        self.net.eval()
-        q = torch.from_numpy(self._embed(self.tokenize(texts, max_length), 32)).to(self.device)
-        with torch.inference_mode():
-            t = torch.from_numpy(self.target_embeddings(targets)).to(self.device)
-            probs = softmax(self.net.compare(q, t).cpu().numpy() / self.temperature)
-            idx = [i for i, t in enumerate(targets) if opposite and t in opposite]
-            if idx:
-                other = torch.from_numpy(self.target_embeddings([opposite[targets[i]] for i in idx])).to(self.device)
-                p2 = softmax(self.net.compare(q[idx], other).cpu().numpy() / self.temperature)
-                probs[idx] = (probs[idx] + p2[:, [LABEL2ID["AGAINST"], LABEL2ID["FAVOR"], LABEL2ID["NONE"]]]) / 2
-        return probs
+        """proba_of for pair texts: each quote is encoded once for both readings."""
+        return self.proba_of(self.encode(texts, max_length), targets, opposite)
 
     def predict(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None) -> list[dict]:
         """[{"stance": label, "scores": {label: probability}}] in input order."""
