@@ -148,11 +148,12 @@ def bench_training(arts: list[dict], threads: int, steps: int = 12) -> dict:
     from model.stance import StanceConfig, StanceModel, examples_from_articles, train_stance
 
     torch.set_num_threads(threads)
-    ex = examples_from_articles(arts[:40], flip=True, disputes=load_disputes())
+    disputes = load_disputes()
+    ex = examples_from_articles(arts[:40], flip=True, disputes=disputes)
     out = {"steps": steps}
     for name, fixed in (("dynamic", False), ("fixed128", True)):
         cfg = StanceConfig(epochs=1, max_steps=steps, fixed_padding=fixed, threads=threads)
-        rec = train_stance(StanceModel.from_backbone(), ex, [], cfg, progress=False, disputes=load_disputes())
+        rec = train_stance(StanceModel.from_backbone(), ex, [], cfg, progress=False, disputes=disputes)
         out[f"{name}_quotes_per_second"] = rec["train_quotes_per_second"]
     out["speedup"] = round(out["dynamic_quotes_per_second"] / out["fixed128_quotes_per_second"], 2)
     return out

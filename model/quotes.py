@@ -158,12 +158,15 @@ def scan(text: str) -> list[Span]:
 # ---------------------------------------------------------------- kinds
 
 
-def _is_headline_line(text: str, ps: int, pe: int, first_line: bool) -> bool:
-    """A headline, sub-headline or caption: the article's first line (when more follows), or a short
-    line that does not end as a sentence does."""
+def _is_headline_line(text: str, ps: int, pe: int, first_line: bool, in_header: bool) -> bool:
+    """A headline, sub-headline or caption: the article's first line (when more follows), a short line
+    that does not end as a sentence does, or a short line of the header without a cue (a quote standing
+    alone as a standfirst)."""
     line = text[ps:pe].strip()
     words = line.split()
     if first_line and len(words) <= 25 and NONSPACE_RE.search(text, pe):
+        return True
+    if in_header and len(words) <= 25 and not lexicon.has_cue(line):
         return True
     return len(words) <= 16 and not line.endswith((".", ":", ",", ";", "?", "!")) and not line.endswith(
         tuple("\"”’'»“"))
@@ -189,10 +192,9 @@ def assign_kinds(text: str, spans: list[Span]) -> None:
         before = text[max(sp.para_start, sp.start - 80):sp.start - len(sp.open_mark)].rstrip()
         content = text[sp.start:sp.end]
         if sp.para_start not in headline:
-            headline[sp.para_start] = _is_headline_line(text, sp.para_start, sp.para_end, first_para is not None
-                                                        and sp.para_start == first_para.start()) or (
-                sp.para_start < head_end and len(text[sp.para_start:sp.para_end].split()) <= 25
-                and not lexicon.has_cue(text[sp.para_start:sp.para_end]))  # a quote as a standfirst
+            headline[sp.para_start] = _is_headline_line(
+                text, sp.para_start, sp.para_end, first_para is not None and sp.para_start == first_para.start(),
+                sp.para_start < head_end)
         if headline[sp.para_start]:
             sp.kind = "headline"
         elif not sp.closed and k + 1 < len(spans) and spans[k + 1].start - len(spans[k + 1].open_mark) == \

@@ -123,7 +123,7 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
             else:
                 break
         mention = _name_from_seq(text, seq)
-        if mention and seq and mention[0].end < seq[-1][0]:  # "Lucía Navarro and Jayden Sacarello": read on
+        if mention and mention[0].end < seq[-1][0]:  # "Lucía Navarro and Jayden Sacarello": read on
             j = next(k for k in range(i, j) if toks[k][0] >= mention[0].end)
         i = max(j, i + 1)
         if mention:
@@ -161,8 +161,8 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     if not seq:
         return None
     head = next((k for k, t in enumerate(seq) if t[2] in ("of", "for")), len(seq))
-    if any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq[:head]) or (
-            head < len(seq) and not _person_head(seq[:head]) and any(_bare(t[2]) in lexicon.ORG_NOUNS for t in seq)):
+    org = [_bare(t[2]) in lexicon.ORG_NOUNS for t in seq]
+    if any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head])):
         end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
         return Mention(seq[0][0], end, text[seq[0][0]:end], "organisation"), set()
     cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
@@ -170,17 +170,12 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     seq = seq[:cut]
     if len(seq) == 1 and _possessive(seq[0][2]) and _bare(seq[0][2]) in lexicon.PLACES:
         return Mention(seq[0][0], seq[0][1] - 2, seq[0][2][:-2], "place"), set()  # "Japan's" before an org
-    roles = set()
     last_title = max((k for k, t in enumerate(seq[:-2]) if _bare(t[2]).rstrip(".") in TITLE_WORDS), default=-1)
-    if last_title > 0:  # "Labour MP Gareth Lloyd-Evans", "Fuming Tory MP Graham Pettifer": the name follows
-        roles.update(w for w in (_bare(t[2]).rstrip(".") for t in seq[:last_title + 1])
-                     if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS)
-        seq = seq[last_title + 1:]
-    while seq and _is_stripped(seq[0][2]):
-        w = _bare(seq[0][2]).rstrip(".")
-        if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS:
-            roles.add(w)
-        seq = seq[1:]
+    k = last_title + 1 if last_title > 0 else 0  # "Fuming Tory MP Graham Pettifer": the name follows the last title
+    while k < len(seq) and _is_stripped(seq[k][2]):
+        k += 1
+    roles = {w for w in (_bare(t[2]).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS}
+    seq = seq[k:]
     if not seq:
         return None
     words = [t[2] for t in seq]
@@ -210,18 +205,16 @@ DESC_RE = re.compile(
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
     r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
     r"(?:\s+in\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)?")  # "the Moroccan embassy in Oslo"
+PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
+
+
 def _trim_description(text: str, mm: re.Match) -> int:
     """End of a description mention: before a speech verb that its trailing phrase swallowed ("a spokesman
     for the Eastern Military District boasted")."""
-    e = mm.end()
-    for w in WORD_SPAN_RE.finditer(text, mm.end(2), e):
+    for w in lexicon.WORD_RE.finditer(text, mm.end(2), mm.end()):
         if w.group().lower() in lexicon.CUE_SET:
-            return len(text[:w.start()].rstrip())
-    return e
-
-
-WORD_SPAN_RE = re.compile(r"[A-Za-z]+")
-PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
+            return mm.start() + len(text[mm.start():w.start()].rstrip())
+    return mm.end()
 
 
 def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[Mention], dict[int, set[str]]]:
@@ -299,7 +292,7 @@ def _with_partitive(text: str, m: Mention) -> Mention:
     if m.kind not in ("organisation", "description"):
         return m
     p = PARTITIVE_RE.search(text, max(0, m.start - 40), m.start)
-    if not p or not set(p.group(1).lower().split()[-1:] or [""]) & PARTITIVE_HEADS:
+    if not p or (p.group(1).lower().split() or [""])[-1] not in PARTITIVE_HEADS:
         return m
     return Mention(p.start(), m.end, text[p.start():m.end], "description")
 
@@ -530,8 +523,8 @@ def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
 
 
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
-                       is_last_before: bool, carry: bool, para_of, cues: lexicon.CueIndex,
-                       resolved_name: bool = False, memo: dict | None = None) -> Candidate:
+                       is_last_before: bool, carry: bool, para_of, cues: lexicon.CueIndex, memo: dict,
+                       resolved_name: bool = False) -> Candidate:
     """q: (content start, content end, paragraph start, paragraph end); cues: the text's CueIndex;
     memo: mention start -> mention_features, shared by the quotes of one article."""
     qs, qe, ps, pe = q
@@ -539,11 +532,9 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     gs, ge = (qe, m.start) if after else (m.end, qs)
     gap = text[gs:ge] if ge > gs else ""
     words = len(gap.split())
-    mf = memo.get(m.start) if memo is not None else None
+    mf = memo.get(m.start)
     if mf is None:
-        mf = mention_features(text, m, cues)
-        if memo is not None:
-            memo[m.start] = mf
+        mf = memo[m.start] = mention_features(text, m, cues)
     near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue = mf
     gap_cue = cues.first(gs, ge)
     cue = None if carry else gap_cue or near_cue
@@ -655,7 +646,7 @@ MAX_BEFORE, MAX_AFTER = 4, 3  # nearest candidates kept each side; in train and 
 
 def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Mention], starts: list[int],
                    prev: Mention | None, para_of, ents: list[Entity], cues: lexicon.CueIndex,
-                   memo: dict | None = None) -> list[Candidate]:
+                   memo: dict) -> list[Candidate]:
     """Mentions within reach of a quote (the sentence before it, to the sentence after it) plus the
     previous quote's speaker mention (carry-over)."""
     qs, qe, ps, pe = q
@@ -673,10 +664,10 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
     before = [m for m in near if m.end <= qs][-MAX_BEFORE:]
     near = before + after
     cands = [candidate_features(text, q, m, m is (after[0] if after else None), m is (before[-1] if before else None),
-                                False, para_of, cues, ents[m.entity].kind == "person", memo) for m in near]
+                                False, para_of, cues, memo, ents[m.entity].kind == "person") for m in near]
     if prev is not None and all(prev.start != m.start for m in near):
-        cands.append(candidate_features(text, q, prev, False, False, True, para_of, cues,
-                                        ents[prev.entity].kind == "person", memo))
+        cands.append(candidate_features(text, q, prev, False, False, True, para_of, cues, memo,
+                                        ents[prev.entity].kind == "person"))
     return cands
 
 
@@ -796,9 +787,10 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
     para_of, cues = Paragraphs(text), cues or lexicon.CueIndex(text)
     out, prev, spoken, memo = [], None, [], {}
     head_end = header_end(text)
-    body = [_norm_words(text[s:e]) for s, e, _ in quotes if s >= head_end] if head_end else []
-    for s, e, kind in quotes:
-        if kind == "headline" or (s < head_end and _repeated_below(_norm_words(text[s:e]), body)):
+    normed = [_norm_words(text[s:e]) for s, e, _ in quotes]
+    body = [w for (s, _, _), w in zip(quotes, normed) if s >= head_end] if head_end else []
+    for (s, e, kind), words in zip(quotes, normed):
+        if kind == "headline" or (s < head_end and _repeated_below(words, body)):
             out.append(None)  # settled with the headlines, below
             continue
         cands = candidates_for(text, (s, e, para_of(s), para_of.end(e)), mentions, starts, prev, para_of, ents, cues,
@@ -823,9 +815,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             spoken.append(ent.id)
         out.append(Attribution(ent.name, (c.mention.start, c.mention.end), c.cue, round(conf, 4)))
     # headline quotes: the speaker of a body quote that repeats the headline's words
-    pending = [i for i, a in enumerate(out) if a is None]
-    normed = [_norm_words(text[s:e]) for s, e, _ in quotes] if pending else []
-    for i in pending:
+    for i in [i for i, a in enumerate(out) if a is None]:
         words = normed[i]
         src = next((a for (_, _, k2), a, w2 in zip(quotes, out, normed)
                     if k2 != "headline" and a is not None and a.speaker and words and words in w2), None)
@@ -844,14 +834,14 @@ def ranker_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], lis
         quotes = sorted(doc["quotes"], key=lambda q: q["start"])
         mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
         ents = cluster(text, mentions, roles)
-        starts, para_of, prev, cues = [m.start for m in mentions], Paragraphs(text), None, lexicon.CueIndex(text)
+        starts, para_of, prev, cues, memo = [m.start for m in mentions], Paragraphs(text), None, lexicon.CueIndex(text), {}
         for q in quotes:
             gold = q.get("speaker_mention")
             if q.get("kind") == "headline" or not gold:
                 continue
             s, e = q["start"], q["end"]
             cands = candidates_for(text, (s, e, para_of(s), para_of.end(e)), mentions, starts, prev, para_of, ents,
-                                   cues)
+                                   cues, memo)
             labels = [int(min(c.mention.end, gold["end"]) > max(c.mention.start, gold["start"])) for c in cands]
             if any(labels):
                 gid = groups[-1] + 1 if groups else 0
