@@ -142,6 +142,18 @@ def test_real_corpus_coverage(real):
     seen_in_training = {r["dispute"] for s in ("train", "dev") for r in splits[s]}
     test_only = {r["dispute"] for r in splits["test"]} - seen_in_training
     assert len(test_only) >= 2
+    evaluated = {r["dispute"] for s in ("dev", "test") for r in splits[s]}
+    assert set(corpus.TRAIN_ONLY_DISPUTES) <= {r["dispute"] for r in splits["train"]} - evaluated
+
+
+def test_split_assignment_keeps_held_out_and_training_only_disputes_apart():
+    ids = {"kurils": [f"kurils-{i:03d}" for i in range(20)], "tunbs": ["tunbs-001", "tunbs-002"],
+           "golan": ["golan-001", "golan-002", "golan-003"]}
+    split = corpus.assign_splits(ids)
+    assert {split[a] for a in ids["tunbs"]} == {"test"} and {split[a] for a in ids["golan"]} == {"train"}
+    assert {split[a] for a in ids["kurils"]} == {"train", "dev", "test"}
+    assert split == corpus.assign_splits({"kurils": ids["kurils"]}) | corpus.assign_splits(
+        {"tunbs": ids["tunbs"], "golan": ids["golan"]})  # adding disputes never moves another dispute's articles
 
 
 def test_real_corpus_stance_balance_and_directions(real, disputes):
