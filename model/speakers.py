@@ -153,6 +153,14 @@ def _person_head(seq: list) -> bool:
     return len(words) >= 2
 
 
+PLACE_WORDS = lexicon.PLACES - lexicon.NAME_LIKE_PLACES  # one of these makes a capitalised sequence a place
+
+
+def _has_place_phrase(low: list[str]) -> bool:
+    joined = f" {' '.join(low)} "
+    return any(f" {p} " in joined for p in lexicon.PLACE_PHRASES)
+
+
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
         seq = seq[1:]
@@ -175,6 +183,9 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     while k < len(seq) and _is_stripped(seq[k][2]):
         k += 1
     roles = {w for w in (_bare(t[2]).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS}
+    if seq and k == len(seq) and all(_bare(t[2]) in lexicon.PLACES for t in seq):  # "Tokyo", "Cuban": find_mentions decides
+        end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
+        return Mention(seq[0][0], end, text[seq[0][0]:end], "place"), set()
     seq = seq[k:]
     if not seq:
         return None
@@ -183,7 +194,7 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     low = [_bare(w) for w in words]
     start = seq[0][0]
     if all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low) or low[0] in lexicon.PLACE_PREFIXES or (
-            len(low) > 1 and any(w in lexicon.PLACES for w in low)):
+            len(low) > 1 and (any(w in PLACE_WORDS for w in low) or _has_place_phrase(low))):
         kind = "place"  # "Ciudad Bolívar", "Naya Kashmir"
     elif any(w in lexicon.NON_PERSON for w in low):
         return None
@@ -208,24 +219,54 @@ DESC_RE = re.compile(
 PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
+DESC_VERB_RE = re.compile(r"(?:(?:has|have|had|is|was|were|will|would|could|can|read|reads|just)\b|"
+                          r"\w+ed\s+(?:the|a|an|that|to|at|on|in|its|his|her|their)\b)")
+
+
 def _trim_description(text: str, mm: re.Match) -> int:
-    """End of a description mention: before a speech verb that its trailing phrase swallowed ("a spokesman
-    for the Eastern Military District boasted")."""
+    """End of a description mention: before a speech verb or another verb that its trailing phrase swallowed
+    ("a spokesman for the Eastern Military District boasted", "the office of the leader read the")."""
     for w in lexicon.WORD_RE.finditer(text, mm.end(2), mm.end()):
-        if w.group().lower() in lexicon.CUE_SET:
+        if w.group().lower() in lexicon.CUE_SET or DESC_VERB_RE.match(text, w.start()):
             return mm.start() + len(text[mm.start():w.start()].rstrip())
     return mm.end()
+
+
+PLACE_NOUNS = ("province", "market", "district", "region", "county", "village", "town", "city", "camp", "crossing",
+               "airport", "hospital", "neighbourhood", "neighborhood", "suburb", "valley", "border", "party")
+CAPS = r"[A-Z][\w'’-]*(?:[ \u00a0][A-Z][\w'’-]*)*"
+AFTER_IN_RE = re.compile(rf"\b(?:in|near|outside)\s+({CAPS})")
+BEFORE_PLACE_NOUN_RE = re.compile(rf"({CAPS})\s+(?:{'|'.join(PLACE_NOUNS)})\b")
+
+
+def _place_uses(text: str) -> set[str]:
+    """The capitalised names that the article uses as places, in one pass over the text: after "in", "near"
+    or "outside" (with the words that start the sequence: "in Majdal Shams village") and before a place noun
+    (with the words that end it: "Delhi's Nehru Place market")."""
+    out = set()
+    for m in AFTER_IN_RE.finditer(text):
+        words = m.group(1).split()
+        if not _possessive(words[-1]):
+            out.update(" ".join(words[:k]) for k in range(1, len(words) + 1))
+    for m in BEFORE_PLACE_NOUN_RE.finditer(text):
+        words = m.group(1).split()
+        out.update(" ".join(words[k:]) for k in range(len(words)))
+    return out
 
 
 def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[Mention], dict[int, set[str]]]:
     """All speaker mentions outside quotes, in text order, and the roles found in each name's title."""
     inq = InQuotes(quote_spans)
     names = find_names(text, tokens(text), inq)
+    uses = _place_uses(text)
+    for m, r in names:
+        if m.kind in ("name", "single") and not r and m.text in uses:
+            m.kind = "place"  # "in Majdal Shams", "Delhi's Nehru Place market"
     known = {_bare(w) for m, _ in names if m.kind == "name" for w in m.text.split()}
     mentions, roles = [], {}
     for m, r in names:
         if m.kind == "place" or m.kind == "single":
-            if m.kind == "single" and _bare(m.text) in known:
+            if _bare(m.text) in known and " " not in m.text:  # "Cuban" after "Mark Cuban", "Israel" after "Steve Israel"
                 m.kind = "name"
             elif _cue_adjacent(text, m.start, m.end):
                 m.kind = "organisation" if m.kind == "place" else "name"  # "Tokyo said", "Hoshino said"
@@ -421,8 +462,10 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
     words = m.text.replace("’s", "").split()
     surname = words[-1].lower()
     ent = by_surname.get(surname)
-    if ent is not None and len(words) > 1 and len(ent.name.split()) > 1 and ent.name.split()[0] != words[0]:
-        ent = None  # "Aiko Tomioka" after "Masayuki Tomioka": same family, another person
+    full = ent.name.split() if ent is not None else []
+    if ent is not None and len(words) > 1 and len(full) > 1 and full[0] != words[0] and full[-len(words):] != words:
+        ent = None  # "Aiko Tomioka" after "Masayuki Tomioka": same family, another person ("Idrissi Kettani"
+        # after "Salma Idrissi Kettani" is the same person)
     if ent is None and len(words) == 1:  # "Ma" for "Ma Lirong": family name first
         ent = next((e for e in by_surname.values() if e.name.split()[0].lower() == surname), None)
     if ent is None:
@@ -805,7 +848,9 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         conf *= 1.0 / (1.0 + math.exp(-z))
         c = cands[best]
         ent = ents[c.mention.entity]
-        if _resolvable(c.mention):
+        if _resolvable(c.mention) and not (c.mention.kind == "description" and ent.kind != "description"):
+            # a description that clustering matched by role ("the spokeswoman" -> "X, a spokeswoman for ...")
+            # keeps that entity; pronouns and unmatched descriptions go to the learned resolver
             ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts)
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]

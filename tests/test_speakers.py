@@ -142,3 +142,36 @@ def test_header_quote_repeated_in_the_body_takes_the_body_speaker(pipe):
     got = [(q.text, q.speaker, q.speaker_mention is None) for q in pipe.quotes(text)]
     assert got == [("an assault on our sovereignty", "Guyana's foreign ministry", True),
                    ("an assault on our sovereignty", "Guyana's foreign ministry", False)]
+
+
+def test_places_are_not_people():
+    text = ('"It is a joke," Tokyo said. Billionaire Mark Cuban laughed. "Nonsense," Cuban said. '
+            "Shells fell in Majdal Shams on Monday. Traders at Delhi's Nehru Place market shrugged.")
+    found = {(m.text, m.kind) for m in find_mentions(text, [(1, 14), (text.index("Nonsense"), text.index("Nonsense") + 8)])[0]}
+    assert ("Tokyo", "organisation") in found and ("Cuban", "name") in found
+    assert not {m for m, _ in found} & {"Majdal Shams", "Nehru Place"}
+
+
+def test_a_shorter_compound_surname_is_the_same_person(pipe):
+    text = ("We asked Salma Idrissi Kettani, who teaches law in Kenitra, whether the claim was shelved.\n\n"
+            '"Morocco is patient, not silent," Idrissi Kettani said.')
+    assert [s for _, s in speakers_of(pipe, text)] == ["Salma Idrissi Kettani"]
+
+
+def test_a_description_stops_before_the_verb_it_swallowed(pipe):
+    text = ('A spokeswoman for the EU\'s foreign service reaffirmed the bloc\'s position: "Borders must be respected."')
+    assert [s for _, s in speakers_of(pipe, text)] == ["A spokeswoman for the EU's foreign service"]
+
+
+def test_a_description_matched_by_role_keeps_its_person():
+    """Even a resolver that only looks at recency cannot move "the spokeswoman" to the nearer analyst: the role
+    named in the apposition decides."""
+    from model.speakers import ANTE_FEATURES, default_ranker_coef
+
+    recency = [5.0 if f == "rank0" else 0.0 for f in ANTE_FEATURES]
+    pipe = Pipeline(QuoteFilter(threshold=0.2), SpeakerRanker(default_ranker_coef(), resolver_coef=recency))
+    text = ('Tiraspol live: gas cut off\n\n'
+            'Alla Pankratova, a spokeswoman for the administration, said: "Hospitals are still heated."\n\n'
+            '"Nobody can say who blinks first," said Ludmila Sirbu, an energy analyst at a consultancy.\n\n'
+            '"We will survive this winter too," the spokeswoman said.')
+    assert speakers_of(pipe, text)[-1][1] == "Alla Pankratova"
