@@ -90,6 +90,7 @@ class InQuotes:
 
 
 CONNECTORS = {"of", "for", "and", "on"}
+HYPHEN_PARTICLE_RE = re.compile(r"(?:al|el|ad|ag|ash|as|at|ar|an|az|abd|abu|bin|ibn|ben|ould)-[A-Z]")
 
 
 def _possessive(w: str) -> bool:
@@ -115,7 +116,8 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
             if seq and text[seq[-1][1]:toks[j][0]] not in (" ", "\u00a0"):
                 break
             nxt_cap = j + 1 < len(toks) and _cap(toks[j + 1][2])
-            if _cap(tw) or (seq and nxt_cap and (tw.lower() in PARTICLES or tw in CONNECTORS)):
+            if _cap(tw) or (seq and nxt_cap and (tw.lower() in PARTICLES or tw in CONNECTORS)) or (
+                    seq and HYPHEN_PARTICLE_RE.match(tw)):  # "Hamid al-Nur Babiker"
                 seq.append(toks[j])
                 j += 1
                 if _possessive(tw):

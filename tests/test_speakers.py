@@ -154,8 +154,9 @@ def test_places_are_not_people():
 
 def test_a_shorter_compound_surname_is_the_same_person(pipe):
     text = ("We asked Salma Idrissi Kettani, who teaches law in Kenitra, whether the claim was shelved.\n\n"
-            '"Morocco is patient, not silent," Idrissi Kettani said.')
-    assert [s for _, s in speakers_of(pipe, text)] == ["Salma Idrissi Kettani"]
+            '"Morocco is patient, not silent," Idrissi Kettani said.\n\n'
+            'The elder Hamid al-Nur Babiker disagreed. "Our cattle must go south," Babiker said.')
+    assert [s for _, s in speakers_of(pipe, text)] == ["Salma Idrissi Kettani", "Hamid al-Nur Babiker"]
 
 
 def test_a_description_stops_before_the_verb_it_swallowed(pipe):
