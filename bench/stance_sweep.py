@@ -2,7 +2,7 @@
 
     python bench/stance_sweep.py [--device cuda] [--backbone DIR] [--out runs.jsonl] [NAME ...]
 
-Meant for a GPU (a run takes about 40 s on one H200; about 13 min on the 2-core CPU machine). NAME picks
+Meant for a GPU (a run takes about 40 s on one H200; 12 to 15 min on the 2-core CPU machine). NAME picks
 runs from SETTINGS; none runs them all. Each line has the dev macro-F1 by epoch and the test figures
 that evaluate.py reports (macro-F1, F_avg, held-out disputes, flip). Seeds change the figures by about
 0.02, so compare settings over several seeds.
@@ -25,6 +25,7 @@ from model.training import load_split  # noqa: E402
 
 SETTINGS = {
     **{f"default-s{s}": {"seed": s} for s in (13, 2, 3)},
+    **{f"train-embeddings-s{s}": {"freeze_embeddings": False, "seed": s} for s in (13, 2)},
     **{f"fixed128-s{s}": {"fixed_padding": True, "seed": s} for s in (13, 2, 3)},
     **{f"lr1.5e-4-s{s}": {"learning_rate": 1.5e-4, "seed": s} for s in (13, 2, 3)},
     "lr2.5e-4": {"learning_rate": 2.5e-4},
@@ -58,7 +59,7 @@ def main() -> int:
         cfg = StanceConfig(device=a.device, **SETTINGS[name])
         train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
         dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
-        sm = StanceModel.from_backbone(a.backbone)  # a copy may hold half-precision weights
+        sm = StanceModel.from_backbone(a.backbone, seed=cfg.seed)  # a copy may hold half-precision weights
         sm.keep_layers(cfg.layers)
         rec = train_stance(sm, train_x, dev_x, cfg, progress=False, disputes=disputes)
         sm.net.to(a.device)

@@ -77,7 +77,7 @@ def train_all(out: Path, cfg: StanceConfig, tiny: bool = False, log=print, progr
         disputes = load_disputes()
         train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
         dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
-        sm = StanceModel.tiny(cfg.seed) if tiny else StanceModel.from_backbone()
+        sm = StanceModel.tiny(cfg.seed) if tiny else StanceModel.from_backbone(seed=cfg.seed)
         sm.keep_layers(cfg.layers)
         log(f"stance: fine-tuning {sm.meta['backbone']} on {len(train_x)} pairs ({len(train)} articles, targets "
             f"swapped), early stopping on {len(dev_x)} dev quotes")

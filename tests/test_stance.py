@@ -92,7 +92,10 @@ def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes)
     rec = train_stance(sm, train, dev, StanceConfig(epochs=1, batch_size=4, max_steps=2, learning_rate=1e-3),
                        progress=False, disputes=disputes)
     assert rec["steps"] == 2 and rec["train_data_sha256"] and 0.25 <= rec["temperature"] <= 8
-    assert any(not (before[k] == v).all() for k, v in sm.net.state_dict().items())
+    after = sm.net.state_dict()
+    words = "encoder.embeddings.word_embeddings.weight"
+    assert (before[words] == after[words]).all()  # frozen by default: the pretrained vocabulary stays
+    assert any(not (before[k] == v).all() for k, v in after.items() if k != words)
     sm.save(tmp_path / "stance")
     for f in ("model.safetensors", "head.safetensors", "config.json", "tokenizer.json", "stance.json", "README.md"):
         assert (tmp_path / "stance" / f).exists(), f
