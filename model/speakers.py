@@ -163,6 +163,12 @@ def _has_place_phrase(low: list[str]) -> bool:
     return any(f" {p} " in joined for p in lexicon.PLACE_PHRASES)
 
 
+def _seq_mention(text: str, seq: list, kind: str) -> Mention:
+    """The mention that a token sequence spans, a final possessive "'s" left out."""
+    end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
+    return Mention(seq[0][0], end, text[seq[0][0]:end], kind)
+
+
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
         seq = seq[1:]
@@ -173,8 +179,7 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     head = next((k for k, t in enumerate(seq) if t[2] in ("of", "for")), len(seq))
     org = [_bare(t[2]) in lexicon.ORG_NOUNS for t in seq]
     if any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head])):
-        end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
-        return Mention(seq[0][0], end, text[seq[0][0]:end], "organisation"), set()
+        return _seq_mention(text, seq, "organisation"), set()
     cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
                len(seq))
     seq = seq[:cut]
@@ -186,17 +191,15 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
         k += 1
     roles = {w for w in (_bare(t[2]).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS}
     if seq and k == len(seq) and all(_bare(t[2]) in lexicon.PLACES for t in seq):  # "Tokyo", "Cuban": find_mentions decides
-        end = seq[-1][1] - (2 if _possessive(seq[-1][2]) else 0)
-        return Mention(seq[0][0], end, text[seq[0][0]:end], "place"), set()
+        return _seq_mention(text, seq, "place"), set()
     seq = seq[k:]
     if not seq:
         return None
     words = [t[2] for t in seq]
-    end = seq[-1][1] - (2 if _possessive(words[-1]) else 0)
     low = [_bare(w) for w in words]
-    start = seq[0][0]
-    if all(w in lexicon.PLACES or w in lexicon.NON_NAME_CAPS for w in low) or low[0] in lexicon.PLACE_PREFIXES or (
-            len(low) > 1 and (any(w in PLACE_WORDS for w in low) or _has_place_phrase(low))):
+    # (a sequence of place words alone was returned above: its first word is never a place word here)
+    if low[0] in lexicon.PLACE_PREFIXES or (len(low) > 1 and (any(w in PLACE_WORDS for w in low)
+                                                              or _has_place_phrase(low))):
         kind = "place"  # "Ciudad Bolívar", "Naya Kashmir"
     elif any(w in lexicon.NON_PERSON for w in low):
         return None
@@ -206,7 +209,7 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
         kind = "organisation" if len(words[0]) <= 6 else "single"  # IOC, NATO, ASEAN
     else:
         kind = "name" if roles else "single"
-    return Mention(start, end, text[start:end], kind), roles
+    return _seq_mention(text, seq, kind), roles
 
 
 DESC_HEADS = {r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS
