@@ -542,8 +542,18 @@ def _batch_loss(sm: StanceModel, batch: list[dict], target_ids: dict[str, list[i
     q_ids, q_mask = pad([r["ids"] for r in batch], sm.tokenizer.pad_token_id, fixed)
     t_emb = sm.net.embed(t_ids.to(device), t_mask.to(device))
     q_emb = sm.net.embed(q_ids.to(device), q_mask.to(device))
-    logits = sm.net.compare(q_emb[[k for k, _, _ in pairs]], t_emb[[pos[t] for _, t, _ in pairs]])
+    logits = sm.net.compare(_rows(q_emb, [k for k, _, _ in pairs]), _rows(t_emb, [pos[t] for _, t, _ in pairs]))
     return loss_fn(logits, torch.tensor([LABEL2ID[y] for _, _, y in pairs], device=device))
+
+
+def _rows(x, index: list[int]):
+    """x[index] as a product with a one-hot matrix: the gradient of plain indexing adds rows in a thread
+    order that varies from run to run on CPU, so two seeded trainings differed; a matrix product does not."""
+    import torch
+
+    pick = torch.zeros((len(index), x.shape[0]), dtype=x.dtype, device=x.device)
+    pick[torch.arange(len(index)), torch.tensor(index)] = 1
+    return pick @ x
 
 
 def _finish(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConfig, rows: list[dict], best: dict,
