@@ -105,9 +105,13 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
     """Capitalised name sequences, titles stripped into roles: people, organisations, places and
     lone capitalised words ('single') that may be surnames."""
     out, i = [], 0
-    while i < len(toks):
+    cap = [_cap(t[2]) for t in toks] + [False]
+    for i0 in [k for k, c in enumerate(cap) if c]:  # a name starts at a capitalised word
+        if i0 < i:
+            continue
+        i = i0
         s, e, w = toks[i]
-        if not _cap(w) or s in inq:
+        if s in inq:
             i += 1
             continue
         j, seq = i, []
@@ -115,8 +119,7 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
             tw = toks[j][2]
             if seq and text[seq[-1][1]:toks[j][0]] not in (" ", "\u00a0"):
                 break
-            nxt_cap = j + 1 < len(toks) and _cap(toks[j + 1][2])
-            if _cap(tw) or (seq and nxt_cap and (tw.lower() in PARTICLES or tw in CONNECTORS)) or (
+            if cap[j] or (seq and cap[j + 1] and (tw.lower() in PARTICLES or tw in CONNECTORS)) or (
                     seq and HYPHEN_PARTICLE_RE.match(tw)):  # "Hamid al-Nur Babiker"
                 seq.append(toks[j])
                 j += 1
