@@ -27,6 +27,10 @@ SETTINGS = {
     **{f"default-s{s}": {"seed": s} for s in (13, 2, 3)},
     **{f"train-embeddings-s{s}": {"freeze_embeddings": False, "seed": s} for s in (13, 2)},
     **{f"fixed128-s{s}": {"fixed_padding": True, "seed": s} for s in (13, 2, 3)},
+    **{f"freeze{k}-s{s}": {"freeze_layers": k, "seed": s} for k in (1, 2, 3) for s in (13, 2)},
+    **{f"freeze{k}-epochs{e}-s{s}": {"freeze_layers": k, "epochs": e, "seed": s} for k in (1, 2, 3)
+       for e in (5, 8, 9, 10) for s in (13, 2)},
+    **{f"epochs{e}-s{s}": {"epochs": e, "seed": s} for e in (4, 5) for s in (13, 2)},
     **{f"lr1.5e-4-s{s}": {"learning_rate": 1.5e-4, "seed": s} for s in (13, 2, 3)},
     "lr2.5e-4": {"learning_rate": 2.5e-4},
     "bs32-lr2e-4": {"batch_size": 32, "learning_rate": 2e-4},
@@ -46,6 +50,8 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--backbone", type=Path, default=None, help="a copy of the backbone folder (fp16 weights load)")
     ap.add_argument("--out", type=Path, default=Path("artifacts/stance_sweep.jsonl"))
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores); two runs side by side on "
+                    "2 cores with one thread each do more work in all than one after the other")
     a = ap.parse_args()
     unknown = [n for n in a.names if n not in SETTINGS]
     if unknown:
@@ -56,7 +62,7 @@ def main() -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     for name in a.names or list(SETTINGS):
         t0 = time.time()
-        cfg = StanceConfig(device=a.device, **SETTINGS[name])
+        cfg = StanceConfig(device=a.device, threads=a.threads, **SETTINGS[name])
         train_x = examples_from_articles(train, cfg.context, flip=True, disputes=disputes)
         dev_x = examples_from_articles(dev, cfg.context, disputes=disputes)
         sm = StanceModel.from_backbone(a.backbone, seed=cfg.seed)  # a copy may hold half-precision weights

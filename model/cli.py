@@ -108,6 +108,8 @@ def add_train_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--fixed-padding", action="store_true", help="pad every batch to --max-length (slower; to compare)")
     ap.add_argument("--train-embeddings", action="store_true",
                     help="fine-tune the word embeddings too (slower; by default they stay as pretrained)")
+    ap.add_argument("--freeze-layers", type=int, default=d.freeze_layers,
+                    help=f"keep the first N encoder layers as pretrained, computed once per quote (default: {d.freeze_layers})")
     ap.add_argument("--device", default=d.device, help="cpu, or cuda where there is a GPU (default: cpu)")
     ap.add_argument("--only", choices=["stage1", "stance"], help="train one stage, keep the other's models")
     ap.add_argument("--smoke", action="store_true", help="a few steps only (for tests)")
@@ -124,7 +126,7 @@ def run_train(a: argparse.Namespace) -> int:
         cfg = StanceConfig(epochs=1 if a.smoke else a.epochs, learning_rate=a.lr, batch_size=a.batch_size,
                            max_length=a.max_length, seed=a.seed, context=not a.no_context,
                            max_steps=3 if a.smoke else 0, layers=a.layers, fixed_padding=a.fixed_padding,
-                           freeze_embeddings=not a.train_embeddings, device=a.device)
+                           freeze_embeddings=not a.train_embeddings, freeze_layers=a.freeze_layers, device=a.device)
         train_all(Path(a.out), cfg, tiny=a.tiny, corpus_dir=Path(a.corpus) if a.corpus else DATA / "corpus",
                   only=a.only)
     except (ValueError, FileNotFoundError, RuntimeError) as e:

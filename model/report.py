@@ -99,7 +99,8 @@ def stance_figures(pipe: Pipeline, test: list[dict], context: bool, disputes: di
         "flip": {"n_polar": len(polar), "flipped": flips(pred, fl_pred), "flipped_one_view": flips(one_view, fl_one),
                  "right_both_ways": both_right / max(1, len(polar))},
         "one_view": macro_f1(gold, one_view),
-        "calibration": {"temperature": sm.temperature, "ece_before": ece(probs_raw, ids),
+        "calibration": {"temperature": sm.temperature, "temperature_two_readings": sm.temperature_two,
+                        "ece_before": ece(probs_raw, ids),
                         "ece_after_one_view": ece(softmax(logits / sm.temperature), ids), "ece_after": ece(probs, ids),
                         "reliability": reliability(probs, ids)},
         "quotes_per_second": len(ex) / max(seconds, 1e-9),
@@ -383,8 +384,11 @@ def sections(m: dict) -> list[tuple[str, list]]:
         out.append(("Context ablation", ["The worth of the context: the same training with and without the "
                                          "sentence before and after each quote.", rows]))
     cal = st["calibration"]
-    out.append(("Calibration", [f"Temperature {cal['temperature']:.2f} fitted on dev; expected calibration error on this "
-                                f"split {cal['ece_before']:.3f} before, {cal['ece_after']:.3f} after.",
+    out.append(("Calibration", [f"Temperatures fitted on dev: {cal['temperature']:.2f} for one reading, "
+                                f"{cal['temperature_two_readings']:.2f} for a reading averaged with its opposite (the "
+                                f"product's answer for a known target); expected calibration error on this split "
+                                f"{cal['ece_before']:.3f} before, {cal['ece_after']:.3f} after ({cal['ece_after_one_view']:.3f} "
+                                f"for one reading).",
                                 ("svg", reliability_svg(cal["reliability"]))]))
     errs = [["confidence", "gold", "predicted", "target", "input"]] + [
         [f"{e['confidence']:.2f}", e["gold"], e["pred"], e["target"], e["input"][:300]] for e in m["errors"]["stance"]]

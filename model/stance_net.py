@@ -24,7 +24,28 @@ class QuoteTargetNet(nn.Module):
                                   nn.Linear(head_dim, n_labels))
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.pool(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                         attention_mask)
+
+    def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+        """The hidden states after the embeddings and the encoder's first `layers` layers."""
+        h = self.encoder.embeddings(input_ids=input_ids)
+        return self._layers(h, attention_mask, 0, layers)
+
+    def embed_from(self, h: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+        """embed() from the hidden states that the first `layers` layers gave (see hidden())."""
+        return self.pool(self._layers(h, attention_mask, layers, None), attention_mask)
+
+    def _layers(self, h: torch.Tensor, attention_mask: torch.Tensor, start: int, stop: int | None) -> torch.Tensor:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=h, attention_mask=attention_mask)
+        for layer in self.encoder.encoder.layer[start:stop]:
+            h = layer(h, mask)
+        return h
+
+    def pool(self, out: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean over the unmasked tokens, L2-normalised and scaled."""
         mask = attention_mask.unsqueeze(-1).to(out.dtype)
         pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return nn.functional.normalize(pooled, dim=-1) * self.scale

@@ -65,7 +65,7 @@ def test_fewer_layers_train_with_fixed_padding_save_and_load(tmp_path, tiny_corp
     assert len(sm.net.encoder.encoder.layer) == 1
     train = examples_from_articles(load_split("train", tiny_corpus), flip=True, disputes=disputes)
     rec = train_stance(sm, train, [], StanceConfig(epochs=1, batch_size=4, max_steps=1, fixed_padding=True,
-                                                   max_length=32), progress=False, disputes=disputes)
+                                                   max_length=32, freeze_layers=0), progress=False, disputes=disputes)
     assert rec["steps"] == 1
     sm.save(tmp_path / "s")
     assert StanceModel.load(tmp_path / "s").net.encoder.config.num_hidden_layers == 1
@@ -79,8 +79,39 @@ def test_temperature_and_ece():
     overconfident = logits * 6
     t = fit_temperature(overconfident, list(gold))
     assert t > 2
-    from model.stance import softmax
+    from model.stance import softmax, two_readings
     assert ece(softmax(overconfident / t), list(gold)) < ece(softmax(overconfident), list(gold))
+    # two readings that disagree average to a flatter answer: its own temperature sharpens it again
+    other = rng.normal(size=(300, 3)) * 6
+    other[np.arange(300), gold] += 6.0
+    t_two = fit_temperature(overconfident, list(gold), other)
+    assert t_two < t
+    assert ece(two_readings(overconfident, other, t_two), list(gold)) < ece(two_readings(overconfident, other, t), list(gold))
+
+
+def test_frozen_lower_layers_are_computed_once_and_stay(tiny_corpus, disputes):
+    """freeze_layers: the embeddings and the first layer keep their weights, the layer above learns, and
+    starting from the kept hidden states gives the same embedding as the whole encoder."""
+    import torch
+
+    from model.stance import pad
+
+    sm = StanceModel.tiny()
+    before = {k: v.clone() for k, v in sm.net.state_dict().items()}
+    train = examples_from_articles(load_split("train", tiny_corpus), flip=True, disputes=disputes)
+    rec = train_stance(sm, train, [], StanceConfig(epochs=1, batch_size=4, max_steps=2, learning_rate=1e-3,
+                                                   freeze_layers=1), progress=False, disputes=disputes)
+    assert rec["steps"] == 2
+    after = sm.net.state_dict()
+    frozen = [k for k in after if k.startswith(("encoder.embeddings.", "encoder.encoder.layer.0."))]
+    assert frozen and all(torch.equal(before[k], after[k]) for k in frozen)
+    assert any(not torch.equal(before[k], v) for k, v in after.items() if k.startswith("encoder.encoder.layer.1."))
+    sm.net.eval()
+    x, mask = pad(sm.tokenize(["a short one", "a rather longer sentence than the first one"], 32), 0)
+    with torch.no_grad():
+        assert torch.allclose(sm.net.embed(x, mask), sm.net.embed_from(sm.net.hidden(x, mask, 1), mask, 1), atol=1e-6)
+    with pytest.raises(ValueError, match="freeze_layers"):
+        train_stance(sm, train, [], StanceConfig(max_steps=1, freeze_layers=2), progress=False, disputes=disputes)
 
 
 def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes):
