@@ -264,7 +264,8 @@ class StanceModel:
                 net.encoder = torch.ao.quantization.quantize_dynamic(net.encoder, {torch.nn.Linear}, dtype=torch.qint8)
         meta["int8"] = int8
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        return cls(net, tok, meta.pop("temperature", 1.0), meta, meta.pop("temperature_two_readings", None))
+        temperature, temperature_two = meta.pop("temperature", 1.0), meta.pop("temperature_two_readings", None)
+        return cls(net, tok, temperature, meta, temperature_two)
 
     # -------------------------------------------------------- inference
 
