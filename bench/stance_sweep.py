@@ -25,7 +25,7 @@ from model.training import load_split  # noqa: E402
 
 SETTINGS = {
     **{f"default-s{s}": {"seed": s} for s in (13, 2, 3)},
-    **{f"train-embeddings-s{s}": {"freeze_embeddings": False, "seed": s} for s in (13, 2)},
+    **{f"train-embeddings-s{s}": {"freeze_embeddings": False, "freeze_layers": 0, "seed": s} for s in (13, 2)},
     **{f"fixed128-s{s}": {"fixed_padding": True, "seed": s} for s in (13, 2, 3)},
     **{f"freeze{k}-s{s}": {"freeze_layers": k, "seed": s} for k in (1, 2, 3) for s in (13, 2)},
     **{f"freeze{k}-epochs{e}-s{s}": {"freeze_layers": k, "epochs": e, "seed": s} for k in (1, 2, 3)

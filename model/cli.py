@@ -107,7 +107,7 @@ def add_train_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--layers", type=int, default=d.layers, help="keep the backbone's first N layers (0: all)")
     ap.add_argument("--fixed-padding", action="store_true", help="pad every batch to --max-length (slower; to compare)")
     ap.add_argument("--train-embeddings", action="store_true",
-                    help="fine-tune the word embeddings too (slower; by default they stay as pretrained)")
+                    help="fine-tune the word embeddings too, with --freeze-layers 0 (slower; by default they stay as pretrained)")
     ap.add_argument("--freeze-layers", type=int, default=d.freeze_layers,
                     help=f"keep the first N encoder layers as pretrained, computed once per quote (default: {d.freeze_layers})")
     ap.add_argument("--device", default=d.device, help="cpu, or cuda where there is a GPU (default: cpu)")

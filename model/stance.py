@@ -66,6 +66,9 @@ class StanceConfig:
             raise ValueError("learning_rate must be in (0, 1) and warmup in [0, 1)")
         if self.layers < 0 or self.freeze_layers < 0:
             raise ValueError("layers and freeze_layers must be >= 0")
+        if self.freeze_layers and not self.freeze_embeddings:
+            raise ValueError("the embeddings stay frozen below frozen layers: train them with freeze_layers=0 "
+                             "(--freeze-layers 0)")
         if self.device != "cpu":
             import torch
 

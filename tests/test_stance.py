@@ -43,6 +43,8 @@ def test_config_is_validated():
         StanceConfig(max_length=4)
     with pytest.raises(ValueError):
         StanceConfig(layers=-1)
+    with pytest.raises(ValueError, match="freeze_layers=0"):  # --train-embeddings would do nothing under frozen layers
+        StanceConfig(freeze_embeddings=False, freeze_layers=1)
     with pytest.raises(ValueError, match="not available"):
         StanceConfig(device="nonsense")
 
