@@ -241,6 +241,11 @@ NAMING_BEFORE_AS = {"known", "to", "designated", "listed", "styled", "marked", "
 CALL_FORMS = {"call", "calls", "called", "calling", "brand", "brands", "branded", "branding"}
 
 
+FIRST_PERSON_RE = re.compile(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b")
+SECOND_PERSON_RE = re.compile(r"\b(you|your)\b")
+SPEAKER_LABEL_RE = re.compile(r"[A-Z][A-Z .'-]+:")  # "LAVROV: ..." in a transcript
+
+
 def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
     """cues: the text's CueIndex (built once per article)."""
     content = text[sp.start:sp.end]
@@ -263,8 +268,8 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
         float(content.rstrip()[-1:] in ".?!"),
         float(content.rstrip()[-1:] == ","),
         float(bool(lexicon.VERBISH_RE.search(low))),
-        float(bool(re.search(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b", low))),
-        float(bool(re.search(r"\b(you|your)\b", low))),
+        float(bool(FIRST_PERSON_RE.search(low))),
+        float(bool(SECOND_PERSON_RE.search(low))),
         float(bool(cues.first(b0, b1) or cues.first(a0, a1))),
         float(bool(cues.first(a0, min(a1, a0 + 40)))),
         float(bool(cues.first(max(b0, b1 - 40), b1))),
@@ -282,7 +287,7 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
                   for w in before.split()[-3:])),
         float(cue_in_sentence),
         float(n <= 3 and not cue_in_sentence),
-        float(bool(re.match(r"[A-Z][A-Z .'-]+:", content))),
+        float(bool(SPEAKER_LABEL_RE.match(content))),
         float(bool(before_words) and before_words[-1] in ("the", "a", "an", "its", "their", "his", "her", "our")),
         float(_naming(before.lower().split()[-5:])),
         float(content == content.lower() and n <= 6 and not cue_in_sentence and content.rstrip()[-1:] not in ".?!,"),

@@ -15,7 +15,6 @@ import json
 import math
 import operator
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,10 +67,6 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int,
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end)]
 
 
-def _cap(tok: str) -> bool:
-    return tok[:1].isupper() and (len(tok) > 1 or tok.isalpha())
-
-
 def _is_sentence_start(text: str, pos: int) -> bool:
     before = text[max(0, pos - 4):pos].rstrip(" \t\"“‘'«„")
     return not before or before[-1] in ".!?\n:—–" or pos == 0
@@ -105,7 +100,7 @@ def find_names(text: str, toks: list, inq: InQuotes) -> list[tuple[Mention, set[
     """Capitalised name sequences, titles stripped into roles: people, organisations, places and
     lone capitalised words ('single') that may be surnames."""
     out, i = [], 0
-    cap = [_cap(t[2]) for t in toks] + [False]
+    cap = [t[2][0].isupper() for t in toks] + [False]  # a one-character upper-case token is a letter
     for i0 in [k for k, c in enumerate(cap) if c]:  # a name starts at a capitalised word
         if i0 < i:
             continue
@@ -172,6 +167,9 @@ def _seq_mention(text: str, seq: list, kind: str) -> Mention:
     return Mention(seq[0][0], end, text[seq[0][0]:end], kind)
 
 
+NOT_NAME_PART_RE = re.compile(r"\d|-(based|born|year|old)")
+
+
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
         seq = seq[1:]
@@ -183,7 +181,7 @@ def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
     org = [_bare(t[2]) in lexicon.ORG_NOUNS for t in seq]
     if any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head])):
         return _seq_mention(text, seq, "organisation"), set()
-    cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or re.search(r"\d|-(based|born|year|old)", t[2])),
+    cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or NOT_NAME_PART_RE.search(t[2])),
                len(seq))
     seq = seq[:cut]
     if len(seq) == 1 and _possessive(seq[0][2]) and _bare(seq[0][2]) in lexicon.PLACES:
@@ -736,23 +734,33 @@ def _resolvable(m: Mention) -> bool:
         m.kind == "description" and low.split()[0] in ("the", "its", "his", "her", "their"))
 
 
+def mention_table(mentions: list[Mention], ents: list[Entity]) -> list[tuple[int, bool, bool, tuple | None]]:
+    """What antecedent_candidates reads of each clustered mention: (entity id, pronoun?, organisation?,
+    the entity's `seen` entry for it), built once per article."""
+    return [(x.entity, x.kind == "pronoun", ents[x.entity].kind == "organisation", ents[x.entity].seen.get(x.start))
+            for x in mentions]
+
+
 def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int], para_of,
-                          mentions: list[Mention], starts: list[int]) -> list[tuple[Entity, list[float]]]:
+                          mentions: list[Mention], starts: list[int], table: list | None = None
+                          ) -> list[tuple[Entity, list[float]]]:
     """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent.
-    speakers_so_far: the entity ids of the quotes' speakers so far, a repeat of the last one not added."""
+    speakers_so_far: the entity ids of the quotes' speakers so far, a repeat of the last one not added;
+    table: mention_table(mentions, ents), where the caller has it."""
     low = m.text.lower()
     want = lexicon.PRONOUNS.get(low)
     head = low.split()[-1]
     wanted = ROLE_SYNONYMS.get(head, {head})
     last_seen: dict[int, tuple] = {}
-    counts: Counter = Counter()
+    counts: dict[int, int] = {}
+    table = table or mention_table(mentions, ents)
+    person = want in ("m", "f")
     for k in range(bisect.bisect_left(starts, m.start - 3000), bisect.bisect_left(starts, m.start)):
-        x = mentions[k]
-        e = ents[x.entity]
-        if x.kind == "pronoun" or (want in ("m", "f") and e.kind == "organisation"):  # "she" is never a ministry
+        eid, pronoun, org, seen = table[k]
+        if pronoun or (person and org):  # "she" is never a ministry
             continue
-        last_seen[e.id] = e.seen[x.start]
-        counts[e.id] += 1
+        last_seen[eid] = seen
+        counts[eid] = counts.get(eid, 0) + 1
     lasts = sorted(((last_seen[i], ents[i], counts[i]) for i in last_seen), key=lambda t: -t[0][0])
     last_spk = speakers_so_far[-1] if speakers_so_far else -1
     prev_spk = speakers_so_far[-2] if len(speakers_so_far) > 1 else -1
@@ -836,7 +844,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
     ents = cluster(text, mentions, roles)
     starts = [m.start for m in mentions]
     para_of, cues = Paragraphs(text), cues or lexicon.CueIndex(text)
-    out, prev, spoken, memo = [], None, [], {}
+    out, prev, spoken, memo, table = [], None, [], {}, None
     head_end = header_end(text)
     normed = [_norm_words(text[s:e]) for s, e, _ in quotes]
     body = [w for (s, _, _), w in zip(quotes, normed) if s >= head_end] if head_end else []
@@ -859,7 +867,8 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
         if _resolvable(c.mention) and not (c.mention.kind == "description" and ent.kind != "description"):
             # a description that clustering matched by role ("the spokeswoman" -> "X, a spokeswoman for ...")
             # keeps that entity; pronouns and unmatched descriptions go to the learned resolver
-            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts)
+            table = table or mention_table(mentions, ents)
+            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts, table)
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
                 _learn_gender(ent, c.mention)

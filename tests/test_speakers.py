@@ -1,5 +1,7 @@
 """Speaker attribution: constructions, pronouns, descriptions, appositions; training and round trips."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.pipeline import Pipeline
 from model.quotes import QuoteFilter
@@ -89,6 +91,22 @@ def test_ranker_trains_saves_and_loads(tmp_path, tiny_corpus):
     back = SpeakerRanker.load(tmp_path / "r.json")
     assert back.coef == rk.coef and back.resolver_coef == rk.resolver_coef
     assert rk.meta["n_quotes"] > 0
+
+
+cue_soup = st.lists(st.sampled_from(["said", "SAID", "Said", "saidx", "xsaid", "according to", "ACCORDING TO",
+                                      "according  to", "put it", "input it", "wrote in a statement", "told",
+                                      "ſaid", "İ", "ı", "\u212a", "é", "-", " ", "\n", "\"", "in", "a", "x", "3"]),
+                    max_size=30).map("".join)
+
+
+@given(cue_soup)
+@settings(max_examples=300, deadline=None)
+def test_cue_index_finds_what_the_plain_regex_scan_finds(text):
+    from model.lexicon import CUE_SET, PHRASE_RE, WORD_RE, CueIndex
+
+    idx = CueIndex(text)
+    assert idx.words == [m.span() for m in WORD_RE.finditer(text) if m.group().lower() in CUE_SET]
+    assert idx.phrases == [m.span() for m in PHRASE_RE.finditer(text)]
 
 
 def test_cue_index_and_paragraph_bounds_agree_with_plain_search():
