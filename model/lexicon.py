@@ -88,7 +88,8 @@ class CueIndex:
 
     def __init__(self, text: str):
         low = text.lower()
-        if not ODD_CASE_RE.search(text):  # each character lower-cases to one, ASCII only from ASCII
+        self.odd = bool(ODD_CASE_RE.search(text))
+        if not self.odd:  # each character lower-cases to one, ASCII only from ASCII
             self.words, self.phrases = _cue_words(text, low), _cue_phrases(low)
         else:
             self.words = [m.span() for m in WORD_RE.finditer(text) if m.group().lower() in CUE_SET]
@@ -100,6 +101,12 @@ class CueIndex:
     def _first(spans: list, starts: list[int], start: int, end: int) -> tuple[int, int] | None:
         i = bisect.bisect_left(starts, start)
         return spans[i] if i < len(spans) and spans[i][1] <= end else None
+
+    def touches(self, start: int, end: int) -> bool:
+        """Whether a cue overlaps text[start:end] (cues do not overlap each other: the latest one starting
+        before end reaches furthest)."""
+        i, k = bisect.bisect_left(self._w, end), bisect.bisect_left(self._p, end)
+        return (i > 0 and self.words[i - 1][1] > start) or (k > 0 and self.phrases[k - 1][1] > start)
 
     def first(self, start: int, end: int) -> tuple[int, int] | None:
         """The first cue inside text[start:end]; a phrase wins over a word that starts with it."""

@@ -146,11 +146,10 @@ def _is_stripped(w: str) -> bool:
 TITLE_WORDS = (lexicon.TITLES | lexicon.ROLE_NOUNS) - {"state", "national", "security", "first", "foreign", "trade"}
 
 
-def _person_head(seq: list) -> bool:
+def _person_head(words: tuple[str, ...]) -> bool:
     """Two or more name words before "of" (titles aside): "Arup Kumar Deka of Gauhati University" is a
     person from an organisation, where "Bank of Japan" and "Ministry of Defence" are organisations."""
-    words = [t[2] for t in seq if not _is_stripped(t[2])]
-    return len(words) >= 2
+    return sum(not _is_stripped(w) for w in words) >= 2
 
 
 PLACE_WORDS = lexicon.PLACES - lexicon.NAME_LIKE_PLACES  # one of these makes a capitalised sequence a place
@@ -171,46 +170,57 @@ NOT_NAME_PART_RE = re.compile(r"\d|-(based|born|year|old)")
 
 
 def _name_from_seq(text: str, seq: list) -> tuple[Mention, set[str]] | None:
-    while seq and (seq[0][2].lower() in lexicon.NON_NAME_CAPS or seq[0][2] in CONNECTORS):
-        seq = seq[1:]
-    while seq and seq[-1][2] in CONNECTORS:
-        seq = seq[:-1]
-    if not seq:
+    parts = _name_parts(tuple(t[2] for t in seq))
+    if parts is None:
         return None
-    head = next((k for k, t in enumerate(seq) if t[2] in ("of", "for")), len(seq))
-    org = [_bare(t[2]) in lexicon.ORG_NOUNS for t in seq]
+    a, b, kind, roles = parts
+    return _seq_mention(text, seq[a:b], kind), set(roles)
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] | None:
+    """Which tokens of a capitalised sequence (its words) make the mention, [a, b), its kind and the
+    roles of the titles before it; cached, since articles repeat their names."""
+    a, b = 0, len(words)
+    while a < b and (words[a].lower() in lexicon.NON_NAME_CAPS or words[a] in CONNECTORS):
+        a += 1
+    while a < b and words[b - 1] in CONNECTORS:
+        b -= 1
+    if a == b:
+        return None
+    seq = words[a:b]
+    head = next((k for k, w in enumerate(seq) if w in ("of", "for")), len(seq))
+    org = [_bare(w) in lexicon.ORG_NOUNS for w in seq]
     if any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head])):
-        return _seq_mention(text, seq, "organisation"), set()
-    cut = next((k for k, t in enumerate(seq) if t[2] in CONNECTORS or NOT_NAME_PART_RE.search(t[2])),
-               len(seq))
-    seq = seq[:cut]
-    if len(seq) == 1 and _possessive(seq[0][2]) and _bare(seq[0][2]) in lexicon.PLACES:
-        return Mention(seq[0][0], seq[0][1] - 2, seq[0][2][:-2], "place"), set()  # "Japan's" before an org
-    last_title = max((k for k, t in enumerate(seq[:-2]) if _bare(t[2]).rstrip(".") in TITLE_WORDS), default=-1)
+        return a, b, "organisation", frozenset()
+    cut = next((k for k, w in enumerate(seq) if w in CONNECTORS or NOT_NAME_PART_RE.search(w)), len(seq))
+    seq, b = seq[:cut], a + cut
+    if len(seq) == 1 and _possessive(seq[0]) and _bare(seq[0]) in lexicon.PLACES:
+        return a, b, "place", frozenset()  # "Japan's" before an org
+    last_title = max((k for k, w in enumerate(seq[:-2]) if _bare(w).rstrip(".") in TITLE_WORDS), default=-1)
     k = last_title + 1 if last_title > 0 else 0  # "Fuming Tory MP Graham Pettifer": the name follows the last title
-    while k < len(seq) and _is_stripped(seq[k][2]):
+    while k < len(seq) and _is_stripped(seq[k]):
         k += 1
-    roles = {w for w in (_bare(t[2]).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS}
-    if seq and k == len(seq) and all(_bare(t[2]) in lexicon.PLACES for t in seq):  # "Tokyo", "Cuban": find_mentions decides
-        return _seq_mention(text, seq, "place"), set()
-    seq = seq[k:]
+    roles = frozenset(w for w in (_bare(t).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS)
+    if seq and k == len(seq) and all(_bare(w) in lexicon.PLACES for w in seq):  # "Tokyo", "Cuban": find_mentions decides
+        return a, b, "place", frozenset()
+    seq, a = seq[k:], a + k
     if not seq:
         return None
-    words = [t[2] for t in seq]
-    low = [_bare(w) for w in words]
+    low = [_bare(w) for w in seq]
     # (a sequence of place words alone was returned above: its first word is never a place word here)
     if low[0] in lexicon.PLACE_PREFIXES or (len(low) > 1 and (any(w in PLACE_WORDS for w in low)
                                                               or _has_place_phrase(low))):
         kind = "place"  # "Ciudad Bolívar", "Naya Kashmir"
     elif any(w in lexicon.NON_PERSON for w in low):
         return None
-    elif len(words) >= 2:
+    elif len(seq) >= 2:
         kind = "name"
-    elif words[0].isupper() and len(words[0]) > 1:
-        kind = "organisation" if len(words[0]) <= 6 else "single"  # IOC, NATO, ASEAN
+    elif seq[0].isupper() and len(seq[0]) > 1:
+        kind = "organisation" if len(seq[0]) <= 6 else "single"  # IOC, NATO, ASEAN
     else:
         kind = "name" if roles else "single"
-    return _seq_mention(text, seq, kind), roles
+    return a, b, kind, roles
 
 
 DESC_HEADS = {r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS
@@ -562,13 +572,21 @@ class Candidate:
 def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
     """What candidate_features needs of a mention that does not depend on the quote (computed once per
     mention: one mention is a candidate for several quotes)."""
-    low_before = text[max(0, m.start - 30):m.start].lower()
+    ws = max(0, m.start - 30)
+    low_before = text[ws:m.start].lower()
     near_cue = cues.first(max(0, m.start - 25), m.start) or cues.first(m.end, min(len(text), m.end + 30))
-    return (near_cue, float(_cue_adjacent(text, m.start, m.end) or bool(SAID_END_RE.search(low_before))),
+    # SAID_END_RE and AFTER_CUE_RE match only around a cue of the window (or a word that its start cuts)
+    cue_before = cues.odd or cues.touches(ws, m.start) or (ws > 0 and _word_char(text[ws - 1]) and _word_char(text[ws]))
+    return (near_cue, float(_cue_adjacent(text, m.start, m.end) or (cue_before and bool(SAID_END_RE.search(low_before)))),
             float("according to" in low_before[-20:]), float(bool(OBJECT_END_RE.search(low_before))),
             float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
             float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
-            float(bool(AFTER_CUE_RE.search(low_before))))
+            float(cue_before and bool(AFTER_CUE_RE.search(low_before))))
+
+
+def _word_char(c: str) -> bool:
+    """What the regex \\w matches."""
+    return c.isalnum() or c == "_"
 
 
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,

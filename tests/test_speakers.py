@@ -107,6 +107,9 @@ def test_cue_index_finds_what_the_plain_regex_scan_finds(text):
     idx = CueIndex(text)
     assert idx.words == [m.span() for m in WORD_RE.finditer(text) if m.group().lower() in CUE_SET]
     assert idx.phrases == [m.span() for m in PHRASE_RE.finditer(text)]
+    for s in range(len(text) + 1):
+        for e in range(s, min(len(text), s + 12) + 1):
+            assert idx.touches(s, e) == any(a < e and b > s for a, b in idx.words + idx.phrases), (s, e)
 
 
 def test_cue_index_and_paragraph_bounds_agree_with_plain_search():
