@@ -474,6 +474,9 @@ def _resolve_org(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | None:
     return None
 
 
+AGE_OR_APPOSITION_RE = re.compile(r",\s+(?:\d{2},|(?:a|an|the|who)\b)")  # "Hoshino, 82," "Hoshino, the ..."
+
+
 def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[str], text: str) -> Entity:
     words = m.text.replace("’s", "").split()
     surname = words[-1].lower()
@@ -494,7 +497,7 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
     by_surname[surname] = ent
     ent.roles |= roles
     ent.confirmed = ent.confirmed or bool(roles) or _cue_adjacent(text, m.start, m.end) or bool(
-        re.match(r",\s+(?:\d{2},|(?:a|an|the|who)\b)", text[m.end:m.end + 8])) or bool(
+        AGE_OR_APPOSITION_RE.match(text, m.end, m.end + 8)) or bool(
         SUBJ_CUE_RE.match(text, m.end)) or bool(AFTER_CUE_RE.search(text[max(0, m.start - 20):m.start]))
     if not ent.gender_strong:
         if roles & lexicon.FEMALE_TITLES:
@@ -541,9 +544,12 @@ def _resolve_description(m: Mention, recent: list[tuple[int, Entity]], org: bool
     return None
 
 
+APPOSITION_RE = re.compile(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,60}?)[,.]")
+
+
 def _apposition_roles(text: str, m: Mention, ent: Entity) -> None:
     """'Volkova, the deputy minister,' and 'the deputy minister, Irina Volkova,' add roles."""
-    after = re.match(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,60}?)[,.]", text[m.end:m.end + 80])
+    after = APPOSITION_RE.match(text[m.end:m.end + 80])
     if after and ent.kind == "person":
         ent.roles |= {_bare(w) for w in after.group(1).split()}
         low = after.group(1).lower().split()
@@ -593,7 +599,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
                        is_last_before: bool, carry: bool, para_of, cues: lexicon.CueIndex, memo: dict,
                        resolved_name: bool = False) -> Candidate:
     """q: (content start, content end, paragraph start, paragraph end); cues: the text's CueIndex;
-    memo: mention start -> mention_features, shared by the quotes of one article."""
+    memo: mention start -> (mention_features, the mention's paragraph), shared by the quotes of one article."""
     qs, qe, ps, pe = q
     after = m.start >= qe
     gs, ge = (qe, m.start) if after else (m.end, qs)
@@ -601,12 +607,11 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     words = len(gap.split())
     mf = memo.get(m.start)
     if mf is None:
-        mf = memo[m.start] = mention_features(text, m, cues)
-    near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue = mf
+        mf = memo[m.start] = mention_features(text, m, cues) + (para_of(m.start),)
+    near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue, m_para = mf
     gap_cue = cues.first(gs, ge)
     cue = None if carry else gap_cue or near_cue
     brk = bool(GAP_BREAK_RE.search(gap))  # a sentence ends between the quote and the mention
-    m_para = para_of(m.start)
     f = [
         1.0,
         float(after),
@@ -720,10 +725,10 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
     lo = max(0, qs - 300)
     hi = min(len(text), qe + 250)
     i = bisect.bisect_left(starts, lo)
-    near = []
+    near, prev_para = [], para_of(max(0, ps - 1))
     while i < len(mentions) and mentions[i].start < hi:
         m = mentions[i]
-        if not (qs <= m.start < qe) and (m.start >= ps or para_of(m.start) == para_of(max(0, ps - 1))):
+        if not (qs <= m.start < qe) and (m.start >= ps or para_of(m.start) == prev_para):
             near.append(m)
         i += 1
     near = [m for m in near if m.start < pe or m.start < qs]
