@@ -443,7 +443,7 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
 
 DOC_RE = re.compile(r"(?:an?|the)\s+(?:[\w-]+\s+)?(?:statement|report|commentary|communique|letter|release|note|"
                     r"editorial|memo)\s+(?:from|by|of)\s+(.+)$", re.I)
-OBJECT_RE = re.compile(r"\b(?:of|to|for|with|by|from|about|in|on|at|told|asked|than|and)\s+(?:the\s+)?$", re.I)
+OBJECT_RE = re.compile(r"\b(?:of|to|for|with|by|from|about|in|on|at|told|asked|than)\s+(?:the\s+)?$", re.I)
 
 
 def _strip_article(s: str) -> str:

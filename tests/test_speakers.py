@@ -40,6 +40,18 @@ def test_person_of_organisation_and_coordinated_names_are_separate_mentions():
             ("Jayden Sacarello", "name"), ("Graham Pettifer", "name")} <= found
 
 
+def test_a_name_joined_by_and_is_a_subject_not_an_object():
+    """Pronouns look for subjects first: "Navarro and Sacarello argue" makes both subjects, where "argued
+    with Sacarello" makes Sacarello an object."""
+    from model.speakers import cluster
+
+    for text, obj in (("Lucía Navarro and Jayden Sacarello argue at the fence.", False),
+                      ("Lucía Navarro argued with Jayden Sacarello at the fence.", True)):
+        mentions, roles = find_mentions(text, [])
+        ent = next(e for e in cluster(text, mentions, roles) if e.name == "Jayden Sacarello")
+        assert [o for _, o, _ in ent.seen.values()] == [obj], text
+
+
 def test_dialogue_pronouns_follow_the_gender_a_pronoun_gave(pipe):
     text = ('Lucía Navarro and Jayden Sacarello argue at the border fence every morning.\n\n'
             '"Gibraltar is Spanish," she said.\n\n"It has been British for three centuries," he replied.\n\n'
