@@ -166,6 +166,7 @@ def _seq_mention(text: str, seq: list, kind: str) -> Mention:
     return Mention(seq[0][0], end, text[seq[0][0]:end], kind)
 
 
+HONORIFICS = {"mr", "mrs", "ms", "dr", "prof"}
 NOT_NAME_PART_RE = re.compile(r"\d|-(based|born|year|old)")
 
 
@@ -201,6 +202,8 @@ def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] 
     k = last_title + 1 if last_title > 0 else 0  # "Fuming Tory MP Graham Pettifer": the name follows the last title
     while k < len(seq) and _is_stripped(seq[k]):
         k += 1
+    if k == len(seq) > 1 and _bare(seq[0]).rstrip(".") in HONORIFICS and _bare(seq[-1]) not in lexicon.PLACES:
+        k -= 1  # "Mr. King", "Ms. General": after an honorific, the last word is a surname, whatever it means
     roles = frozenset(w for w in (_bare(t).rstrip(".") for t in seq[:k]) if w in lexicon.TITLES or w in lexicon.ROLE_NOUNS)
     if seq and k == len(seq) and all(_bare(w) in lexicon.PLACES for w in seq):  # "Tokyo", "Cuban": find_mentions decides
         return a, b, "place", frozenset()

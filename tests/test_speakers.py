@@ -27,6 +27,8 @@ def speakers_of(pipe, text):
     ('"The talks are over," said a member of the Chinese delegation.', "a member of the Chinese delegation"),
     ('"We are ready," a spokesman for the Eastern Military District boasted.',
      "a spokesman for the Eastern Military District"),
+    ('Senator Angela King met Mr. Duarte.\n\n"We will vote no," Mr. King added.', "Angela King"),
+    ('"We will vote no," Ms. General said.', "General"),
 ])
 def test_constructions(pipe, text, speaker):
     assert [s for _, s in speakers_of(pipe, text)] == [speaker]
