@@ -230,7 +230,7 @@ DESC_HEADS = {r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r}
 DESC_RE = re.compile(
     r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
     r"((?:(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has)\b)[\w'’-]+\s+){0,3})("
-    + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + r")\b"
+    + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + r"|\d{1,3}-year-old)\b"  # "said the 61-year-old"
     # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
     r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
     r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
@@ -477,6 +477,7 @@ def _resolve_org(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | None:
     return None
 
 
+AGE_RE = re.compile(r",\s+(\d{1,3}),")
 AGE_OR_APPOSITION_RE = re.compile(r",\s+(?:\d{2},|(?:a|an|the|who)\b)")  # "Hoshino, 82," "Hoshino, the ..."
 
 
@@ -499,6 +500,9 @@ def _resolve_name(m: Mention, ents: list[Entity], by_surname: dict, roles: set[s
         by_surname.setdefault(w.lower(), ent)
     by_surname[surname] = ent
     ent.roles |= roles
+    age = AGE_RE.match(text, m.end, m.end + 8)
+    if age:  # "Hoshino, 82, said": "the 82-year-old" is Hoshino
+        ent.roles.add(f"{age.group(1)}-year-old")
     ent.confirmed = ent.confirmed or bool(roles) or _cue_adjacent(text, m.start, m.end) or bool(
         AGE_OR_APPOSITION_RE.match(text, m.end, m.end + 8)) or bool(
         SUBJ_CUE_RE.match(text, m.end)) or bool(AFTER_CUE_RE.search(text[max(0, m.start - 20):m.start]))

@@ -29,6 +29,8 @@ def speakers_of(pipe, text):
      "a spokesman for the Eastern Military District"),
     ('Senator Angela King met Mr. Duarte.\n\n"We will vote no," Mr. King added.', "Angela King"),
     ('"We will vote no," Ms. General said.', "General"),
+    ('Kenji Hoshino, 82, left Shikotan as a boy. Yuri Antonov runs the port.\n\n'
+     '"I want to see my mother\'s grave," said the 82-year-old.', "Kenji Hoshino"),
 ])
 def test_constructions(pipe, text, speaker):
     assert [s for _, s in speakers_of(pipe, text)] == [speaker]
