@@ -226,7 +226,10 @@ def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] 
     return a, b, kind, roles
 
 
-DESC_HEADS = {r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS
+DOC_HEADS = {"article", "ruling", "report", "study", "editorial", "letter", "memo", "commentary", "communique", "ad",
+             "filing", "complaint", "lawsuit", "judgment", "judgement", "tweet"}  # speak only as the subject of a
+# cue ("said the ruling"), and not after a possessive ("the ministry's report": the ministry speaks)
+DESC_HEADS = ({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
 DESC_RE = re.compile(
     r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
     r"((?:(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has)\b)[\w'’-]+\s+){0,3})("
@@ -335,6 +338,9 @@ def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], i
             continue  # overlaps a name partly, or holds a full name: the name is the mention
         head = mm.group(2).lower()
         e = _trim_description(text, mm)
+        if head in DOC_HEADS and head not in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS and (
+                not _cue_adjacent(text, s, e) or any(_possessive(w) for w in mm.group(0).split()[:-1])):
+            continue
         dropped.update(inside)
         descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
     return descs, dropped
@@ -522,8 +528,8 @@ def _resolve_pronoun(m: Mention, recent: list[tuple[int, Entity]]) -> Entity | N
     if want in ("m", "f"):
         window = [e for _, e in reversed(recent[-12:]) if e.kind == "person"]
         passes = ((True, lambda e: e.gender == want and e.gender_strong),
+                  (False, lambda e: e.gender == want),  # any sign of the pronoun's gender before none
                   (True, lambda e: e.gender in (want, None) and not (e.gender_strong and e.gender != want)),
-                  (False, lambda e: e.gender == want),
                   (False, lambda e: e.gender in (want, None)))
         for confirmed, ok in passes:
             ent = next((e for e in window if ok(e) and (e.confirmed or not confirmed)), None)

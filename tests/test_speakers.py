@@ -44,6 +44,15 @@ def test_person_of_organisation_and_coordinated_names_are_separate_mentions():
             ("Jayden Sacarello", "name"), ("Graham Pettifer", "name")} <= found
 
 
+def test_a_document_speaks_as_the_subject_of_a_cue_only(pipe):
+    text = ('The court heard the case in May.\n\n"Ballots posted before the deadline must be counted," said the '
+            'ruling.\n\nThe court\'s ruling, which Lavrov called "a fair result", was printed. Nobody read the article.')
+    q = pipe.quotes(text)
+    assert text[q[0].speaker_mention.start:q[0].speaker_mention.end] == "the ruling"
+    later = [m.text for m in find_mentions(text, [(x.start, x.end) for x in q])[0] if m.start > text.index("The court's")]
+    assert later == ["Lavrov"]  # neither "The court's ruling" (a possessive: the court's) nor "the article" (no cue)
+
+
 def test_a_name_joined_by_and_is_a_subject_not_an_object():
     """Pronouns look for subjects first: "Navarro and Sacarello argue" makes both subjects, where "argued
     with Sacarello" makes Sacarello an object."""
