@@ -227,8 +227,10 @@ def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] 
 
 
 DOC_HEADS = {"article", "ruling", "report", "study", "editorial", "letter", "memo", "commentary", "communique", "ad",
-             "filing", "complaint", "lawsuit", "judgment", "judgement", "tweet"}  # speak only as the subject of a
-# cue ("said the ruling"), and not after a possessive ("the ministry's report": the ministry speaks)
+             "filing", "complaint", "lawsuit", "judgment", "judgement", "tweet", "book", "piece", "clip", "video",
+             "email", "speech"}
+# documents speak only as the subject of a cue ("said the ruling"), and not after a possessive ("the ministry's
+# report": the ministry speaks)
 DESC_HEADS = ({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
 DESC_RE = re.compile(
     r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
