@@ -359,6 +359,9 @@ def _with_partitive(text: str, m: Mention) -> Mention:
     ministry" (the whole phrase is the speaker; the inner group is not)."""
     if m.kind not in ("organisation", "description"):
         return m
+    before = text[max(0, m.start - 6):m.start]
+    if not before[-1:].isspace() or not before.rstrip().endswith(("of", "for")):
+        return m  # PARTITIVE_RE needs "of " or "for " right before the mention
     p = PARTITIVE_RE.search(text, max(0, m.start - 40), m.start)
     if not p or (p.group(1).lower().split() or [""])[-1] not in PARTITIVE_HEADS:
         return m
