@@ -167,6 +167,11 @@ def _seq_mention(text: str, seq: list, kind: str) -> Mention:
 
 
 HONORIFICS = {"mr", "mrs", "ms", "dr", "prof"}
+HEAD_TITLES = lexicon.TITLES - lexicon.ORG_NOUNS - {"foreign", "defence", "defense", "deputy", "vice", "prime", "chief",
+                                                   "cabinet", "state", "national", "security", "first", "trade",
+                                                   "acting", "former", "senior", "junior", "interior", "maritime",
+                                                   "fisheries", "economy", "democratic", "republican", "opposition",
+                                                   "coast", "rear", "class", "rank", "major", "executive"}
 NOT_NAME_PART_RE = re.compile(r"\d|-(based|born|year|old)")
 
 
@@ -192,7 +197,10 @@ def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] 
     seq = words[a:b]
     head = next((k for k, w in enumerate(seq) if w in ("of", "for")), len(seq))
     org = [_bare(w) in lexicon.ORG_NOUNS for w in seq]
-    if any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head])):
+    title = max((k for k, w in enumerate(seq) if _bare(w).rstrip(".") in HEAD_TITLES), default=-1)
+    titled_person = 0 <= title < len(seq) - 1 and not any(org[title + 1:]) and not any(
+        _is_stripped(w) for w in seq[title + 1:])  # "Chief Cabinet Secretary Hiroshi Tanabe", "Kremlin Spokesman Orlov"
+    if not titled_person and (any(org[:head]) or (any(org[head:]) and not _person_head(seq[:head]))):
         return a, b, "organisation", frozenset()
     cut = next((k for k, w in enumerate(seq) if w in CONNECTORS or NOT_NAME_PART_RE.search(w)), len(seq))
     seq, b = seq[:cut], a + cut

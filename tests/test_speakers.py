@@ -29,6 +29,9 @@ def speakers_of(pipe, text):
      "a spokesman for the Eastern Military District"),
     ('Senator Angela King met Mr. Duarte.\n\n"We will vote no," Mr. King added.', "Angela King"),
     ('"We will vote no," Ms. General said.', "General"),
+    ('Chief Cabinet Secretary Hiroshi Tanabe said the position "has not changed".', "Hiroshi Tanabe"),
+    ('"The question is closed," Kremlin Spokesman Pavel Orlov told reporters.', "Pavel Orlov"),
+    ('"The question is closed," the Ministry of Foreign Affairs said.', "Ministry of Foreign Affairs"),
     ('Kenji Hoshino, 82, left Shikotan as a boy. Yuri Antonov runs the port.\n\n'
      '"I want to see my mother\'s grave," said the 82-year-old.', "Kenji Hoshino"),
 ])
