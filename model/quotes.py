@@ -164,7 +164,8 @@ def _is_headline_line(text: str, ps: int, pe: int, first_line: bool, in_header: 
     alone as a standfirst)."""
     line = text[ps:pe].strip()
     words = line.split()
-    if first_line and len(words) <= 25 and NONSPACE_RE.search(text, pe):
+    if first_line and len(words) <= 25 and NONSPACE_RE.search(text, pe) and not (
+            line.rstrip("\"”’'»").endswith(".") and lexicon.has_cue(line)):  # a short lede sentence, not a headline
         return True
     if in_header and len(words) <= 25 and not lexicon.has_cue(line):
         return True

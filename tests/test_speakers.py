@@ -112,6 +112,14 @@ def test_headline_quote_takes_the_speaker_of_the_body_quote():
     assert atts[0].speaker == "Irina Volkova" and atts[0].mention is None
 
 
+def test_a_short_lede_without_a_headline_is_not_a_headline(pipe):
+    text = ('"We will defend every inch," said Colonel Dmitri Sokol, commander of the garrison on Iturup.\n\n'
+            'A spokesperson for the foreign ministry said: "There can be no talks on sovereignty."')
+    assert [(q.kind, q.speaker) for q in pipe.quotes(text)] == [
+        ("direct", "Dmitri Sokol"), ("direct", "A spokesperson for the foreign ministry")]
+    assert [q.kind for q in pipe.quotes('Colonel says "not one inch"\n\n' + text)] == ["headline", "direct", "direct"]
+
+
 def test_ranker_trains_saves_and_loads(tmp_path, tiny_corpus):
     docs = load_split("train", tiny_corpus)
     rk = train_speaker_ranker(docs)
