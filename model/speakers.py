@@ -321,6 +321,9 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
     return mentions, roles
 
 
+PRECEDING_CAPS_RE = re.compile(r"([A-Z][\w-]*) (?=(?:[A-Z][\w-]* )*$)")  # capitalised words right before the end
+
+
 def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], inq: InQuotes
                   ) -> tuple[list[Mention], set[int]]:
     """Descriptions ("the foreign minister", "a Japanese diplomat") that stand for a speaker, and the
@@ -348,6 +351,11 @@ def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], i
             continue  # overlaps a name partly, or holds a full name: the name is the mention
         head = mm.group(2).lower()
         e = _trim_description(text, mm)
+        if _possessive(mm.group(0).split()[0]):  # "South Korea's foreign ministry": the whole name owns it
+            for w in reversed(PRECEDING_CAPS_RE.findall(text, max(0, s - 40), s)[-3:]):
+                if (w.lower() in lexicon.NON_NAME_CAPS and w.lower() not in lexicon.PLACES) or s - len(w) - 1 in inq:
+                    break
+                s -= len(w) + 1
         if head in DOC_HEADS and head not in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS and (
                 not _cue_adjacent(text, s, e) or any(_possessive(w) for w in mm.group(0).split()[:-1])):
             continue
