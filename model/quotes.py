@@ -220,7 +220,8 @@ FEATURES = ("bias", "log_words", "one_word", "le3_words", "starts_upper", "ends_
             "has_verb_like", "first_person", "second_person", "cue_near", "cue_after", "cue_before",
             "colon_before", "naming_before", "title_case", "headline", "single_mark", "unclosed",
             "para_start", "in_parens", "sentence_like", "lower_start_after_word", "work_before",
-            "cue_in_sentence", "short_no_cue", "transcript", "det_before", "naming_within5", "lower_term")
+            "cue_in_sentence", "short_no_cue", "transcript", "det_before", "naming_within5", "lower_term",
+            "copula_reported")
 
 
 def _naming(words: list[str]) -> bool:
@@ -242,6 +243,7 @@ NAMING_BEFORE_AS = {"known", "to", "designated", "listed", "styled", "marked", "
 CALL_FORMS = {"call", "calls", "called", "calling", "brand", "brands", "branded", "branding"}
 
 
+COPULAS = {"is", "was", "were", "are", "be", "been", "being", "remains", "remained", "seemed", "seems", "became"}
 FIRST_PERSON_RE = re.compile(r"\b(i|we|our|us|my|me|i'm|we're|we've)\b")
 SECOND_PERSON_RE = re.compile(r"\b(you|your)\b")
 SPEAKER_LABEL_RE = re.compile(r"[A-Z][A-Z .'-]+:")  # "LAVROV: ..." in a transcript
@@ -292,6 +294,8 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
         float(bool(before_words) and before_words[-1] in ("the", "a", "an", "its", "their", "his", "her", "our")),
         float(_naming(before.lower().split()[-5:])),
         float(content == content.lower() and n <= 6 and not cue_in_sentence and content.rstrip()[-1:] not in ".?!,"),
+        # reported speech with a copula before the marks: 'said it would be "improper"', 'the army is "depleted"'
+        float(cue_in_sentence and bool(before_words) and before_words[-1] in COPULAS),
     ]
 
 

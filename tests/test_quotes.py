@@ -109,3 +109,17 @@ def test_as_and_call_name_only_in_naming_constructions():
     assert not _naming("the mood as".split()) and not _naming("described it as".split())
     assert _naming("what Tokyo calls".split()) and _naming("planners call a".split())
     assert not _naming("called the visit".split()) and not _naming("Beijing calls it".split())
+
+
+def test_a_copula_in_reported_speech_marks_a_partial_quote():
+    from model import lexicon
+    from model.quotes import FEATURES, scan, span_features
+
+    def feature(text):
+        sp = scan(text)[0]
+        return span_features(text, sp, lexicon.CueIndex(text))[FEATURES.index("copula_reported")]
+
+    assert feature('Senator Ana Ruiz said the delay would be "improper" and left.') == 1.0
+    assert feature('Ruiz told reporters that the army was "depleted".') == 1.0
+    assert feature('The plan, which Tokyo calls "joint activity", was shelved.') == 0.0  # a name, no copula
+    assert feature('The ferry is "unreliable" in winter.') == 0.0  # no speech cue in the sentence
