@@ -236,7 +236,7 @@ def _name_parts(words: tuple[str, ...]) -> tuple[int, int, str, frozenset[str]] 
 
 DOC_HEADS = {"article", "ruling", "report", "study", "editorial", "letter", "memo", "commentary", "communique", "ad",
              "filing", "complaint", "lawsuit", "judgment", "judgement", "tweet", "book", "piece", "clip", "video",
-             "email", "speech"}
+             "email", "speech"} - lexicon.ROLE_NOUNS - lexicon.ORG_NOUNS  # ("report" and "commentary" are heads already)
 # documents speak only as the subject of a cue ("said the ruling"), and not after a possessive ("the ministry's
 # report": the ministry speaks)
 DESC_HEADS = ({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
@@ -356,8 +356,7 @@ def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], i
                 if (w.lower() in lexicon.NON_NAME_CAPS and w.lower() not in lexicon.PLACES) or s - len(w) - 1 in inq:
                     break
                 s -= len(w) + 1
-        if head in DOC_HEADS and head not in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS and (
-                not _cue_adjacent(text, s, e) or any(_possessive(w) for w in mm.group(0).split()[:-1])):
+        if head in DOC_HEADS and (not _cue_adjacent(text, s, e) or any(_possessive(w) for w in mm.group(0).split()[:-1])):
             continue
         dropped.update(inside)
         descs.append(Mention(s, e, text[s:e], "organisation" if head in lexicon.ORG_NOUNS else "description"))
@@ -983,13 +982,13 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], l
         mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
         ents = cluster(text, mentions, roles)
         by_start = {m.start: m for m in mentions}
-        para_of, spoken, starts = Paragraphs(text), [], [x.start for x in mentions]
+        para_of, spoken, starts, table = Paragraphs(text), [], [x.start for x in mentions], mention_table(mentions, ents)
         for q in quotes:
             gm = q.get("speaker_mention")
             match = next((e for e in ents if q.get("speaker") and same_speaker(e.name, q["speaker"])), None)
             m = by_start.get(gm["start"]) if gm else None
             if m is not None and _resolvable(m) and match is not None:
-                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, starts)
+                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, starts, table)
                 labels = [int(e.id == match.id) for e, _ in cands]
                 _learn_gender(match, m)
                 if any(labels):

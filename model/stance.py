@@ -320,11 +320,17 @@ class StanceModel:
         Each kind of answer has its own temperature (an average of two readings is less confident)."""
         logits = self.logits_of(q, targets)
         probs = softmax(logits / self.temperature)
-        idx = [i for i, t in enumerate(targets) if opposite and t in opposite]
+        idx, other = self.opposite_logits(q, targets, opposite)
         if idx:
-            other = self.logits_of(q[idx], [opposite[targets[i]] for i in idx])[:, SWAP]
             probs[idx] = two_readings(logits[idx], other, self.temperature_two)
         return probs
+
+    def opposite_logits(self, q: np.ndarray, targets: list[str], opposite: dict[str, str] | None
+                        ) -> tuple[list[int], np.ndarray]:
+        """The rows whose target has a known opposite, and their logits read against that opposite with
+        FAVOR and AGAINST swapped (the second reading of two_readings)."""
+        idx = [i for i, t in enumerate(targets) if opposite and t in opposite]
+        return idx, self.logits_of(q[idx], [opposite[targets[i]] for i in idx])[:, SWAP]
 
     def logits(self, targets: list[str], texts: list[str], max_length: int = 128, batch_size: int = 32) -> np.ndarray:
         return self.logits_of(self.encode(texts, max_length, batch_size), targets)
@@ -609,10 +615,9 @@ def _finish(sm: StanceModel, train: list[dict], dev: list[dict], cfg: StanceConf
     targets = [e["target"] for e in dev]
     q = sm.encode([e["text"] for e in dev], cfg.max_length)
     dev_logits = sm.logits_of(q, targets)
-    opp = opposites(disputes or {})
-    other = sm.logits_of(q, [opp.get(t, t) for t in targets])[:, SWAP]
-    lone = [i for i, t in enumerate(targets) if t not in opp]
-    other[lone] = dev_logits[lone]  # no opposite: the "average" is the one reading
+    other = dev_logits.copy()  # no opposite: the "average" is the one reading
+    idx, opposite = sm.opposite_logits(q, targets, opposites(disputes or {}))
+    other[idx] = opposite
     dev_gold = [LABEL2ID[e["label"]] for e in dev]
     sm.temperature = fit_temperature(dev_logits, dev_gold)
     sm.temperature_two = fit_temperature(dev_logits, dev_gold, other)
