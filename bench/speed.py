@@ -3,6 +3,9 @@ second), endpoint latency, model load time, peak memory, training pairs a second
 huge article. Prints a table and writes JSON.
 
     python bench/speed.py [--model-dir artifacts] [--quotes 2000] [--out artifacts/bench/speed.json]
+
+The stance encoder runs as the product runs it: int8 (model/stance_net.py's Int8Linear), with freed memory
+kept for reuse (model/cli.py's keep_freed_memory); the fp32 rows and --system-malloc measure without them.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from model.cli import keep_freed_memory  # noqa: E402
 from model.pipeline import ArticleIn, Pipeline  # noqa: E402
 from model.stance import pair_text, sentence_context  # noqa: E402
 from model.training import load_split  # noqa: E402
@@ -112,7 +116,7 @@ def bench_pipeline(pipe: Pipeline, arts: list[dict], threads: int) -> dict:
             "articles_per_second": round(len(arts) / secs, 2), "quotes_per_second": round(n / secs, 1)}
 
 
-def bench_endpoint(model_dir: str, text: str, n: int = 60, int8: bool = False) -> dict:
+def bench_endpoint(model_dir: str, text: str, n: int = 60, int8: bool = True) -> dict:
     from fastapi.testclient import TestClient
 
     from serve.app import create_app
@@ -179,21 +183,24 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="artifacts/bench/speed.json")
     ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--system-malloc", action="store_true", help="leave glibc's malloc settings as they are")
     a = ap.parse_args()
-    res = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", "python": platform.python_version()}
+    res = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", "python": platform.python_version(),
+           "freed_memory_kept": not a.system_malloc and keep_freed_memory()}
     pipe, res["load_seconds"] = timed(Pipeline.load, a.model_dir)
     arts = articles_for(a.quotes)
     res["stage1_one_core"] = bench_stage1(pipe, arts)
     res["huge_article"] = bench_huge_article(pipe)
-    pipe8 = Pipeline.load(a.model_dir, int8=True)
-    res["stance"] = bench_stance(pipe, arts, a.threads)  # fp32, the default
-    res["stance_int8"] = bench_stance(pipe8, arts, a.threads)
+    pipe32 = Pipeline.load(a.model_dir, int8=False)
+    res["stance"] = bench_stance(pipe, arts, a.threads)  # int8, the default
+    res["stance_fp32"] = bench_stance(pipe32, arts, a.threads)
     res["stance_plain"] = bench_plain_stance(a.model_dir, arts, a.threads)
     res["pipeline"] = bench_pipeline(pipe, arts, a.threads)
-    res["pipeline_int8"] = bench_pipeline(pipe8, arts, a.threads)
+    res["pipeline_fp32"] = bench_pipeline(pipe32, arts, a.threads)
+    del pipe32
     sample = max(load_split("test"), key=lambda a: len(a["text"].split()))  # the longest test article
     res["endpoint"] = bench_endpoint(a.model_dir, sample["text"])
-    res["endpoint_int8"] = bench_endpoint(a.model_dir, sample["text"], int8=True)
+    res["endpoint_fp32"] = bench_endpoint(a.model_dir, sample["text"], int8=False)
     if not a.skip_training:
         res["training"] = bench_training(load_split("train"), a.threads)
     res["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -206,21 +213,24 @@ def main() -> int:
             ("stage 1 (1 core), quotes/s", res["stage1_one_core"]["quotes_per_second"]),
             (f"stage 1, 1 MB article with {res['huge_article']['marks']} marks, s, median of 3 (one paragraph)",
              f"{res['huge_article']['seconds']} ({res['huge_article']['seconds_one_paragraph']})"),
-            (f"stance ({a.threads} threads, fp32), quotes/s", res["stance"]["quotes_per_second"]),
-            (f"stance ({a.threads} threads, int8), quotes/s", res["stance_int8"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, int8, the default), quotes/s", res["stance"]["quotes_per_second"]),
+            (f"stance ({a.threads} threads, --fp32), quotes/s", res["stance_fp32"]["quotes_per_second"]),
             ("stance plain path (fp32, batch 32, padded to 128), quotes/s", res["stance_plain"]["quotes_per_second"]),
             (f"pipeline ({a.threads} threads), quotes/s", res["pipeline"]["quotes_per_second"]),
             ("pipeline, articles/s", res["pipeline"]["articles_per_second"]),
-            (f"pipeline ({a.threads} threads, int8), quotes/s", res["pipeline_int8"]["quotes_per_second"]),
+            (f"pipeline ({a.threads} threads, --fp32), quotes/s", res["pipeline_fp32"]["quotes_per_second"]),
+            ("pipeline vs the plain path",
+             f"{res['pipeline']['quotes_per_second'] / res['stance_plain']['quotes_per_second']:.2f}x"),
             (f"POST /predict p50 / p95, ms ({res['endpoint']['words']} words)",
              f"{res['endpoint']['p50_ms']} / {res['endpoint']['p95_ms']}"),
-            ("POST /predict with --int8, p50 / p95, ms", f"{res['endpoint_int8']['p50_ms']} / {res['endpoint_int8']['p95_ms']}"),
+            ("POST /predict with --fp32, p50 / p95, ms", f"{res['endpoint_fp32']['p50_ms']} / {res['endpoint_fp32']['p95_ms']}"),
             ("training, quotes/s: default / all layers / embeddings trained / plain fixed 128 (speed-up)",
              "skipped" if "training" not in res else
              f"{res['training']['dynamic_quotes_per_second']} / {res['training']['dynamic_all_layers_quotes_per_second']}"
              f" / {res['training']['dynamic_embeddings_trained_quotes_per_second']}"
              f" / {res['training']['fixed128_quotes_per_second']} ({res['training']['speedup']}x)"),
-            ("peak memory, MB", res["peak_memory_mb"])]
+            ("peak memory, MB", res["peak_memory_mb"]),
+            ("freed memory kept for reuse", res["freed_memory_kept"])]
     for k, v in rows:
         print(f"{k:<50} {v}")
     print(f"written: {a.out}")

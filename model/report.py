@@ -246,7 +246,8 @@ def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "cor
         "split": split, "n_articles": len(test), "n_quotes": sum(len(a["quotes"]) for a in test),
         "stage1": {"corpus": s1["scores"], "naive_baseline": s1["naive"], "exact_f1_ci95": s1["exact_f1_ci95"],
                    "speaker_accuracy_ci95": s1["speaker_ci95"]},
-        "stance": {"context": context, **{k: v for k, v in st.items() if not k.startswith("_")}},
+        "stance": {"context": context, "precision": "int8" if pipe.stance.meta.get("int8") else "fp32",
+                   **{k: v for k, v in st.items() if not k.startswith("_")}},
         "stance_baselines": base,
         "end_to_end": end_to_end(pipe, test),
         "speed": {"stage1_articles_per_second": s1["articles_per_second"],
@@ -260,7 +261,7 @@ def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "cor
     if ablation:  # another stance model (e.g. trained with --no-context) on the same gold spans
         from model.stance import StanceModel
 
-        other = Pipeline(pipe.qfilter, pipe.ranker, StanceModel.load(Path(ablation) / STANCE_DIR))
+        other = Pipeline(pipe.qfilter, pipe.ranker, StanceModel.load(Path(ablation) / STANCE_DIR, int8=True))
         octx = other.stance.meta.get("hyperparameters", {}).get("context", True)
         fig = stance_figures(other, test, octx, disputes, n_boot)
         metrics["ablation"] = {"model_dir": str(ablation), "context": octx,
@@ -362,7 +363,8 @@ def sections(m: dict) -> list[tuple[str, list]]:
         f"target's opposite is known, against that too (averaged, FAVOR and AGAINST swapped); the network alone, "
         f"one reading: macro-F1 {st['one_view']['macro_f1']:.3f}, flips {st['flip']['flipped_one_view']:.1%}. "
         f"End to end (stage 1's quotes and speakers): macro-F1 "
-        f"{m['end_to_end']['macro_f1']:.3f} on the {m['end_to_end']['coverage']:.1%} of gold quotes found.",
+        f"{m['end_to_end']['macro_f1']:.3f} on the {m['end_to_end']['coverage']:.1%} of gold quotes found. "
+        f"The stance encoder ran in {st.get('precision', 'fp32')}, as the product does by default.",
         per, ("svg", confusion_svg(st["overall"]["confusion"])), "Accuracy by dispute:", disp]))
     out.append(("Baselines", [[["stance model", "macro-F1", "F_avg", "held-out macro-F1"],
                                ["majority class", f"{m['stance_baselines']['majority']['macro_f1']:.3f}",

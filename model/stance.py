@@ -239,13 +239,13 @@ class StanceModel:
 
     @classmethod
     def load(cls, path: Path, int8: bool = False) -> StanceModel:
-        """The saved model; int8=True quantises the encoder's linear layers for inference (dynamic int8:
-        faster on 2 cores, less accurate on dev; see the README)."""
+        """The saved model as trained (fp32); int8=True replaces the encoder's linear layers by Int8Linear
+        (model/stance_net.py) for faster inference, as the product does by default (see the README)."""
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        from model.stance_net import QuoteTargetNet
+        from model.stance_net import QuoteTargetNet, quantise_int8
 
         path = Path(path)
         if not (path / "stance.json").exists():
@@ -258,13 +258,7 @@ class StanceModel:
         net.head.load_state_dict(load_file(str(path / "head.safetensors")))
         net.eval()
         if int8:
-            import warnings
-
-            import torch
-
-            with warnings.catch_warnings():  # torch.ao's dynamic quantisation warns of its future move
-                warnings.simplefilter("ignore")
-                net.encoder = torch.ao.quantization.quantize_dynamic(net.encoder, {torch.nn.Linear}, dtype=torch.qint8)
+            quantise_int8(net.encoder)
         meta["int8"] = int8
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         temperature, temperature_two = meta.pop("temperature", 1.0), meta.pop("temperature_two_readings", None)

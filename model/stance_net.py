@@ -52,3 +52,41 @@ class QuoteTargetNet(nn.Module):
 
     def compare(self, q: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self.head(torch.cat([q, t, q * t / self.scale, (q - t).abs()], dim=-1))
+
+
+class Int8Linear(nn.Module):
+    """A linear layer for inference in int8: the weights are quantised once, with one scale per output
+    channel, and the input is quantised per token, with one scale per row, before an int8 x int8 -> int32
+    product (torch._int_mm, VNNI on this CPU). A single scale for the whole batch (torch's dynamic
+    quantisation) lets the few tokens with very large activations after the feed-forward GELU crush every
+    other token to a handful of levels: its embeddings kept a cosine of 0.92 with fp32, these keep 0.998.
+    Per-token scales also make a quote's answer independent of the batch it is read in."""
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        w = linear.weight.detach().float()
+        scale = w.abs().amax(1).clamp(min=1e-8) / 127
+        self.register_buffer("weight_q", torch.round(w / scale[:, None]).to(torch.int8).t().contiguous())
+        self.register_buffer("weight_scale", scale / 127)  # the input's 1/127 folded in
+        bias = linear.bias.detach().float() if linear.bias is not None else torch.zeros(w.shape[0])
+        self.register_buffer("bias", bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        x = x.reshape(-1, shape[-1])
+        x_scale = x.abs().amax(1, keepdim=True).clamp_(min=1e-8)
+        xq = torch.mul(x, 127 / x_scale).round_().to(torch.int8)
+        y = torch.mul(torch._int_mm(xq, self.weight_q), x_scale)  # int32 * float -> float
+        return torch.addcmul(self.bias, y, self.weight_scale).reshape(*shape[:-1], -1)
+
+
+def quantise_int8(module: nn.Module) -> int:
+    """Replace every nn.Linear inside module by an Int8Linear; returns how many were replaced."""
+    n = 0
+    for name, child in module.named_children():
+        if isinstance(child, nn.Linear):
+            setattr(module, name, Int8Linear(child))
+            n += 1
+        else:
+            n += quantise_int8(child)
+    return n

@@ -1,4 +1,4 @@
-"""`python -m serve [--host 127.0.0.1] [--port 8000] [--model-dir artifacts] [--int8]`: the endpoint under uvicorn."""
+"""`python -m serve [--host 127.0.0.1] [--port 8000] [--model-dir artifacts] [--fp32]`: the endpoint under uvicorn."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 
-def serve(model_dir: str, host: str, port: int, int8: bool = False) -> int:
+def serve(model_dir: str, host: str, port: int, int8: bool = True) -> int:
     import uvicorn
 
     from model.pipeline import STAGE1_DIR, STANCE_DIR

@@ -134,9 +134,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def create_app(model_dir: str | Path = "artifacts", pipeline: Pipeline | None = None, int8: bool = False) -> FastAPI:
-    """The app; its models are loaded once when it starts (or `pipeline` is used as given); int8: the
-    quantised stance encoder (lower latency, see the README)."""
+def create_app(model_dir: str | Path = "artifacts", pipeline: Pipeline | None = None, int8: bool = True) -> FastAPI:
+    """The app; its models are loaded once when it starts (or `pipeline` is used as given); int8=False keeps
+    the stance encoder in fp32 (higher latency, see the README)."""
     lock = asyncio.Lock()  # one prediction at a time on the CPU; the event loop stays free
 
     @asynccontextmanager

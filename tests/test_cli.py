@@ -66,6 +66,14 @@ def test_table_json_and_output_file(tiny_models, txt, tmp_path, capsys):
     assert data[0]["target"] == "The southern Kuril Islands should remain Russian territory."
 
 
+def test_fp32_gives_the_same_labels_format(tiny_models, txt, capsys):
+    code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--format", "jsonl"], capsys)
+    code32, out32, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--format", "jsonl", "--fp32"], capsys)
+    a, b = json.loads(out)["quotes"], json.loads(out32)["quotes"]
+    assert code == code32 == 0 and [q["text"] for q in a] == [q["text"] for q in b]
+    assert max(abs(x["scores"][k] - y["scores"][k]) for x, y in zip(a, b) for k in x["scores"]) < 0.02
+
+
 def test_no_stance_loads_no_transformer(tiny_models, txt, capsys):
     code, out, _ = run(["predict", str(txt), "--model-dir", str(tiny_models), "--no-stance", "--format", "jsonl"], capsys)
     rec = json.loads(out)
@@ -141,3 +149,30 @@ def test_train_only_stage1_keeps_the_stance_model_and_its_record(tmp_path, tiny_
     assert (out / "stage1" / "quote_filter.json").exists() and after["stance"] == before["stance"]
     assert (out / "stance" / "model.safetensors").read_bytes() == stance_bytes
     assert f"saved: {out}/stage1/, {out}/training.json" in capsys.readouterr().out
+
+
+FAULTS = """
+import resource, sys
+if sys.argv[1] == "keep":
+    from model.cli import keep_freed_memory
+    assert keep_freed_memory()
+import torch
+lin = torch.nn.Linear(384, 1536)
+with torch.inference_mode():
+    for rnd in range(2):  # the second round counts: batches of the sizes that the first round has seen
+        start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for n in [1000, 3000, 2000, 2500, 1500] * 4:
+            torch.nn.functional.gelu(lin(torch.randn(n, 384)))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
+def test_keep_freed_memory_stops_page_faults_on_reused_blocks():
+    def faults(mode):
+        r = subprocess.run([sys.executable, "-c", FAULTS, mode], cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return int(r.stdout)
+
+    kept, default = faults("keep"), faults("default")
+    assert kept < max(1_000, default / 10), (kept, default)  # here: 0 against about 43,000

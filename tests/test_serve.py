@@ -43,19 +43,20 @@ def test_predict_matches_cli_pipeline(client, tiny_models):
     assert got["quotes"] == expected["quotes"]
 
 
-def test_int8_app_quantises_the_stance_encoder_and_answers(tiny_models):
-    import torch
+@pytest.mark.parametrize("int8", [True, False])
+def test_app_runs_int8_by_default_and_fp32_on_request(tiny_models, int8):
+    from model.stance_net import Int8Linear
 
-    with TestClient(create_app(tiny_models, int8=True)) as c:
+    with TestClient(create_app(tiny_models) if int8 else create_app(tiny_models, int8=False)) as c:
         r = c.post("/predict", json={"text": SAMPLE})
         enc = c.app.state.pipe.stance.net.encoder
     assert r.status_code == 200 and r.json()["quotes"]
-    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in enc.modules())
+    assert any(isinstance(m, Int8Linear) for m in enc.modules()) == int8
 
 
-def test_serve_help_lists_int8():
+def test_serve_help_lists_fp32():
     out = subprocess.run([sys.executable, "-m", "serve", "--help"], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0 and "--int8" in out.stdout and "--model-dir" in out.stdout
+    assert out.returncode == 0 and "--fp32" in out.stdout and "--model-dir" in out.stdout
 
 
 def test_given_spans_and_batch(client):

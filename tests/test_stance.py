@@ -140,13 +140,38 @@ def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes)
     assert back.predict([], []) == []
 
 
-def test_int8_load_quantises_the_encoder(tiny_models):
+def test_int8_load_replaces_every_encoder_linear_and_stays_close(tiny_models):
     import torch
 
-    sm = StanceModel.load(tiny_models / "stance", int8=True)
-    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in sm.net.encoder.modules())
-    p = sm.predict_proba(["Crimea should be returned to Ukraine."], ["someone: << Crimea is Ukraine. >>"])
-    assert p.shape == (1, 3) and abs(p.sum() - 1) < 1e-5
+    from model.stance_net import Int8Linear
+
+    fp32, int8 = StanceModel.load(tiny_models / "stance"), StanceModel.load(tiny_models / "stance", int8=True)
+    assert not any(isinstance(m, torch.nn.Linear) for m in int8.net.encoder.modules())
+    assert sum(isinstance(m, Int8Linear) for m in int8.net.encoder.modules()) == 6 * 2 + 1  # 6 per layer, pooler
+    t = ["Crimea should be returned to Ukraine."] * 2
+    x = ["someone: << Crimea is Ukraine. >>", "Irina Volkova: talks went on. << We will not give an inch. >>"]
+    p, q = int8.predict_proba(t, x), fp32.predict_proba(t, x)
+    assert p.shape == (2, 3) and np.allclose(p.sum(1), 1, atol=1e-5)
+    assert np.abs(p - q).max() < 0.02
+
+
+def test_int8_linear_is_close_per_token_and_batch_independent():
+    import torch
+
+    from model.stance_net import Int8Linear
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(48, 24)
+    q = Int8Linear(lin)
+    x = torch.randn(2, 5, 48)
+    x[1, 3] *= 300  # one token with huge activations, as after the feed-forward GELU
+    with torch.inference_mode():
+        y, ref = q(x), lin(x)
+        alone = q(x[0, :2])
+    assert y.shape == ref.shape == (2, 5, 24)
+    err = (y - ref).norm(dim=-1) / ref.norm(dim=-1)
+    assert err.max() < 0.02  # every token keeps its precision, the outlier's neighbours too
+    assert torch.equal(alone, y[0, :2])  # a token's answer does not depend on the rest of its batch
 
 
 def test_load_without_model_says_train(tmp_path):
