@@ -22,11 +22,13 @@ def serve(model_dir: str, host: str, port: int, int8: bool = True) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from model.cli import add_serve_args, run_serve
+    from model.cli import add_serve_args, keep_freed_memory, run_serve
 
     ap = argparse.ArgumentParser(prog="python -m serve", description="the quotestance endpoint and demo page")
     add_serve_args(ap)
-    return run_serve(ap.parse_args(argv))
+    a = ap.parse_args(argv)
+    keep_freed_memory()
+    return run_serve(a)
 
 
 if __name__ == "__main__":
