@@ -225,6 +225,8 @@ class StanceModel:
         from safetensors.torch import save_file
         from transformers.utils import logging as hf_logging
 
+        if self.meta.get("int8"):
+            raise ValueError("an int8 model is for inference only: load it with int8=False to save it")
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         hf_logging.disable_progress_bar()

@@ -153,6 +153,9 @@ def test_int8_load_replaces_every_encoder_linear_and_stays_close(tiny_models):
     p, q = int8.predict_proba(t, x), fp32.predict_proba(t, x)
     assert p.shape == (2, 3) and np.allclose(p.sum(1), 1, atol=1e-5)
     assert np.abs(p - q).max() < 0.02
+    with pytest.raises(ValueError, match="int8=False"):
+        int8.save(tiny_models / "int8-copy")
+    assert not (tiny_models / "int8-copy").exists()
 
 
 def test_int8_linear_is_close_per_token_and_batch_independent():
