@@ -60,7 +60,9 @@ class Int8Linear(nn.Module):
     product (torch._int_mm, VNNI on this CPU). A single scale for the whole batch (torch's dynamic
     quantisation) lets the few tokens with very large activations after the feed-forward GELU crush every
     other token to a handful of levels: its embeddings kept a cosine of 0.92 with fp32, these keep 0.998.
-    Per-token scales also make a quote's answer independent of the batch it is read in."""
+    Per-token scales also keep one quote's outliers from moving another quote's answer: over 200 test quotes
+    read alone and in batches, no label changed (per-batch scales: 19 changed). Padding still shifts the
+    attention's float sums a little, which can move a rounding: probabilities moved by at most 0.04."""
 
     def __init__(self, linear: nn.Linear):
         super().__init__()
