@@ -128,11 +128,12 @@ def bench_pipelines(pipes: dict[str, Pipeline], arts: list[dict], threads: int, 
     return res
 
 
-def bench_endpoint_process(model_dir: str, int8: bool = True) -> dict:
+def bench_endpoint_process(model_dir: str, int8: bool = True, system_malloc: bool = False) -> dict:
     """bench_endpoint in a fresh process, as a server runs: torch keeps an OpenMP team for each thread that
     has computed, and a second one (this process's main thread, after the other benchmarks) made every
     request about 40% slower than in a server of its own."""
-    cmd = [sys.executable, __file__, "--model-dir", model_dir, "--endpoint-only"] + ([] if int8 else ["--fp32"])
+    cmd = ([sys.executable, __file__, "--model-dir", model_dir, "--endpoint-only"] + ([] if int8 else ["--fp32"])
+           + (["--system-malloc"] if system_malloc else []))
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -224,11 +225,10 @@ def main() -> int:
     res["stance"] = bench_stance(pipe, arts, a.threads)  # int8, the default
     res["stance_fp32"] = bench_stance(pipe32, arts, a.threads)
     res["stance_plain"] = bench_plain_stance(a.model_dir, arts, a.threads)
-    pipes = bench_pipelines({"pipeline": pipe, "pipeline_fp32": pipe32}, arts, a.threads)
-    res.update(pipes)
+    res.update(bench_pipelines({"pipeline": pipe, "pipeline_fp32": pipe32}, arts, a.threads))
     del pipe32
-    res["endpoint"] = bench_endpoint_process(a.model_dir)
-    res["endpoint_fp32"] = bench_endpoint_process(a.model_dir, int8=False)
+    res["endpoint"] = bench_endpoint_process(a.model_dir, system_malloc=a.system_malloc)
+    res["endpoint_fp32"] = bench_endpoint_process(a.model_dir, int8=False, system_malloc=a.system_malloc)
     if not a.skip_training:
         res["training"] = bench_training(load_split("train"), a.threads)
     res["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

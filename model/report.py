@@ -261,7 +261,8 @@ def compute(model_dir: Path, split: str = "test", corpus_dir: Path = DATA / "cor
     if ablation:  # another stance model (e.g. trained with --no-context) on the same gold spans
         from model.stance import StanceModel
 
-        other = Pipeline(pipe.qfilter, pipe.ranker, StanceModel.load(Path(ablation) / STANCE_DIR, int8=True))
+        other = Pipeline(pipe.qfilter, pipe.ranker, StanceModel.load(Path(ablation) / STANCE_DIR,
+                                                                     int8=bool(pipe.stance.meta.get("int8"))))
         octx = other.stance.meta.get("hyperparameters", {}).get("context", True)
         fig = stance_figures(other, test, octx, disputes, n_boot)
         metrics["ablation"] = {"model_dir": str(ablation), "context": octx,

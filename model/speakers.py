@@ -798,18 +798,16 @@ def mention_table(mentions: list[Mention], ents: list[Entity]) -> list[tuple[int
 
 
 def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int], para_of,
-                          mentions: list[Mention], starts: list[int], table: list | None = None
-                          ) -> list[tuple[Entity, list[float]]]:
+                          starts: list[int], table: list) -> list[tuple[Entity, list[float]]]:
     """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent.
     speakers_so_far: the entity ids of the quotes' speakers so far, a repeat of the last one not added;
-    table: mention_table(mentions, ents), where the caller has it."""
+    starts and table: the mentions' starts and mention_table(mentions, ents), built once per article."""
     low = m.text.lower()
     want = lexicon.PRONOUNS.get(low)
     head = low.split()[-1]
     wanted = ROLE_SYNONYMS.get(head, {head})
     last_seen: dict[int, tuple] = {}
     counts: dict[int, int] = {}
-    table = table or mention_table(mentions, ents)
     person = want in ("m", "f")
     for k in range(bisect.bisect_left(starts, m.start - 3000), bisect.bisect_left(starts, m.start)):
         eid, pronoun, org, seen = table[k]
@@ -924,7 +922,7 @@ def attribute(text: str, quotes: list[tuple[int, int, str]], ranker: SpeakerRank
             # a description that clustering matched by role ("the spokeswoman" -> "X, a spokeswoman for ...")
             # keeps that entity; pronouns and unmatched descriptions go to the learned resolver
             table = table or mention_table(mentions, ents)
-            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, mentions, starts, table)
+            ante = antecedent_candidates(text, c.mention, ents, spoken, para_of, starts, table)
             if ante:
                 ent = max(ante, key=lambda t: ranker.resolve_score(t[1]))[0]
                 _learn_gender(ent, c.mention)
@@ -988,7 +986,7 @@ def resolver_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], l
             match = next((e for e in ents if q.get("speaker") and same_speaker(e.name, q["speaker"])), None)
             m = by_start.get(gm["start"]) if gm else None
             if m is not None and _resolvable(m) and match is not None:
-                cands = antecedent_candidates(text, m, ents, spoken, para_of, mentions, starts, table)
+                cands = antecedent_candidates(text, m, ents, spoken, para_of, starts, table)
                 labels = [int(e.id == match.id) for e, _ in cands]
                 _learn_gender(match, m)
                 if any(labels):
