@@ -105,17 +105,18 @@ class Pipeline:
     def _label(self, articles: list[Article]) -> None:
         from model.stance import pair_text, sentence_context
 
-        targets, texts, refs = [], [], []
+        targets, texts, refs, groups = [], [], [], []
         ctx = self.stance.meta.get("hyperparameters", {}).get("context", True)
-        for art in articles:
+        for k, art in enumerate(articles):
             for q in art.quotes:
                 before, after = sentence_context(art.text, q.start, q.end)
                 targets.append(art.target)
                 texts.append(pair_text(q.text, q.speaker, before, after, ctx))
                 refs.append(q)
+                groups.append((k, q.speaker) if q.speaker else None)  # one side per speaker and article
         from model.stance import opposites
 
-        for q, p in zip(refs, self.stance.predict(targets, texts, opposites(self.disputes))):
+        for q, p in zip(refs, self.stance.predict(targets, texts, opposites(self.disputes), groups)):
             q.stance, q.scores = p["stance"], p["scores"]
 
 

@@ -176,3 +176,25 @@ def test_keep_freed_memory_stops_page_faults_on_reused_blocks():
 
     kept, default = faults("keep"), faults("default")
     assert kept < max(1_000, default / 10), (kept, default)  # here: 0 against about 43,000
+
+
+def test_pipeline_gives_a_speaker_one_side_per_article(tiny_models):
+    import numpy as np
+
+    from model.pipeline import ArticleIn, Pipeline
+    from model.stance import LABELS, opposites, pair_text, sentence_context
+
+    pipe = Pipeline.load(tiny_models)
+    arts = pipe.predict_batch([ArticleIn("a", ARTICLE), ArticleIn("b", ARTICLE)])
+    quotes = [q for a in arts for q in a.quotes]
+    assert sum(q.speaker == "Irina Volkova" for q in arts[0].quotes) >= 2
+    texts = [pair_text(q.text, q.speaker, *sentence_context(ARTICLE, q.start, q.end))
+             for q in quotes]
+    alone = pipe.stance.predict_proba([arts[0].target] * len(quotes), texts, opposites(pipe.disputes))
+    got = np.array([[q.scores[label] for label in LABELS] for q in quotes])
+    f, a = LABELS.index("FAVOR"), LABELS.index("AGAINST")
+    for art in range(2):  # each article's Volkova quotes share her side, pooled within that article only
+        rows = [k for k, q in enumerate(quotes) if q.speaker == "Irina Volkova" and k // len(arts[0].quotes) == art]
+        share = alone[rows, f].sum() / alone[rows][:, [f, a]].sum()
+        assert np.allclose(got[rows, f], alone[rows][:, [f, a]].sum(1) * share, atol=1e-4)
+        assert np.allclose(got[:, LABELS.index("NONE")], alone[:, LABELS.index("NONE")], atol=1e-4)  # NONE stays each quote's own

@@ -9,6 +9,7 @@ from model.stance import (
     ece,
     examples_from_articles,
     fit_temperature,
+    one_side_per_speaker,
     pair_text,
     sentence_context,
     train_stance,
@@ -71,6 +72,31 @@ def test_fewer_layers_train_with_fixed_padding_save_and_load(tmp_path, tiny_corp
     assert rec["steps"] == 1
     sm.save(tmp_path / "s")
     assert StanceModel.load(tmp_path / "s").net.encoder.config.num_hidden_layers == 1
+
+
+def test_one_side_per_speaker_shares_the_direction_and_keeps_none():
+    from model.stance import LABEL2ID, speaker_groups
+
+    f, a, n = LABEL2ID["FAVOR"], LABEL2ID["AGAINST"], LABEL2ID["NONE"]
+    probs = np.zeros((5, 3))
+    probs[0, [f, a, n]] = 0.70, 0.10, 0.20  # Ann, clearly FAVOR
+    probs[1, [f, a, n]] = 0.20, 0.30, 0.50  # Ann, unsure, leaning AGAINST
+    probs[2, [f, a, n]] = 0.10, 0.80, 0.10  # Bo, AGAINST
+    probs[3, [f, a, n]] = 0.30, 0.60, 0.10  # no speaker: left alone
+    probs[4, [f, a, n]] = 0.60, 0.35, 0.05  # Ann in another article: a group of its own
+    groups = [(0, "Ann"), (0, "Ann"), (0, "Bo"), None, (1, "Ann")]
+    out = one_side_per_speaker(probs, groups)
+    assert np.allclose(out.sum(1), 1) and np.allclose(out[:, n], probs[:, n])  # each quote keeps its NONE
+    assert np.allclose(out[2:], probs[2:])  # a speaker quoted once, no speaker, another article: unchanged
+    share = (0.70 + 0.20) / (0.80 + 0.50)  # Ann's FAVOR share over her two quotes, weighted by their polar mass
+    assert np.allclose(out[:2, f], probs[:2, [f, a]].sum(1) * share)
+    assert out[1, f] > out[1, a]  # the unsure quote takes her side
+    swapped = probs.copy()
+    swapped[:, [f, a]] = probs[:, [a, f]]
+    back = one_side_per_speaker(swapped, groups)
+    assert np.allclose(back[:, [f, a]], out[:, [a, f]])  # swapping the target's sides swaps the answer exactly
+    arts = [{"quotes": [{"speaker": "Ann"}, {"speaker": None}]}, {"quotes": [{"speaker": "Ann"}]}]
+    assert speaker_groups(arts) == [(0, "Ann"), None, (1, "Ann")]
 
 
 def test_temperature_and_ece():
