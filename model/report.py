@@ -74,7 +74,7 @@ def stance_figures(pipe: Pipeline, test: list[dict], context: bool, disputes: di
     pred = [LABELS[i] for i in probs.argmax(axis=1)]
     one_view = [LABELS[i] for i in logits.argmax(axis=1)]
     gold = [e["label"] for e in ex]
-    fl_pred = [LABELS[i] for i in one_side_per_speaker(sm.proba_of(q, fl_targets, opp), groups).argmax(axis=1)]
+    fl_pred = [LABELS[i] for i in sm.proba_of(q, fl_targets, opp, groups).argmax(axis=1)]
     fl_one = [LABELS[i] for i in sm.logits_of(q, fl_targets).argmax(axis=1)]
     polar = [i for i, g in enumerate(gold) if g != "NONE"]
 

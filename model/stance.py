@@ -308,18 +308,20 @@ class StanceModel:
             return self.net.compare(torch.from_numpy(q).to(self.device),
                                     torch.from_numpy(self.target_embeddings(targets)).to(self.device)).float().cpu().numpy()
 
-    def proba_of(self, q: np.ndarray, targets: list[str], opposite: dict[str, str] | None = None) -> np.ndarray:
+    def proba_of(self, q: np.ndarray, targets: list[str], opposite: dict[str, str] | None = None,
+                 groups: list | None = None) -> np.ndarray:
         """Calibrated probabilities for encoded texts q. With `opposite` (a known statement -> the statement
         of the other side, see `opposites`), a quote whose target has a known opposite is also read
         against it, and the two views are averaged with FAVOR and AGAINST swapped in the second: the
         answer then flips exactly when the target is swapped, and two readings are steadier than one.
-        Each kind of answer has its own temperature (an average of two readings is less confident)."""
+        Each kind of answer has its own temperature (an average of two readings is less confident).
+        With groups (a key per row: the article and the speaker), one_side_per_speaker."""
         logits = self.logits_of(q, targets)
         probs = softmax(logits / self.temperature)
         idx, other = self.opposite_logits(q, targets, opposite)
         if idx:
             probs[idx] = two_readings(logits[idx], other, self.temperature_two)
-        return probs
+        return one_side_per_speaker(probs, groups) if groups is not None else probs
 
     def opposite_logits(self, q: np.ndarray, targets: list[str], opposite: dict[str, str] | None
                         ) -> tuple[list[int], np.ndarray]:
@@ -333,10 +335,8 @@ class StanceModel:
 
     def predict_proba(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None,
                       max_length: int | None = None, groups: list | None = None) -> np.ndarray:
-        """proba_of for pair texts: each quote is encoded once for both readings; with groups (a key per
-        text: the article and the speaker), one_side_per_speaker."""
-        probs = self.proba_of(self.encode(texts, max_length), targets, opposite)
-        return one_side_per_speaker(probs, groups) if groups is not None else probs
+        """proba_of for pair texts: each quote is encoded once for both readings."""
+        return self.proba_of(self.encode(texts, max_length), targets, opposite, groups)
 
     def predict(self, targets: list[str], texts: list[str], opposite: dict[str, str] | None = None,
                 groups: list | None = None) -> list[dict]:
