@@ -4,7 +4,7 @@ huge article. Prints a table and writes JSON.
 
     python bench/speed.py [--model-dir artifacts] [--quotes 2000] [--out artifacts/bench/speed.json]
 
-The stance encoder runs as the product runs it: int8 (model/stance_net.py's Int8Linear), with freed memory
+The stance encoder runs as the product runs it: int8 (model/int8.py's Int8Encoder), with freed memory
 kept for reuse (model/cli.py's keep_freed_memory); the fp32 rows and --system-malloc measure without them.
 """
 from __future__ import annotations

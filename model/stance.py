@@ -241,13 +241,13 @@ class StanceModel:
 
     @classmethod
     def load(cls, path: Path, int8: bool = False) -> StanceModel:
-        """The saved model as trained (fp32); int8=True replaces the encoder's linear layers by Int8Linear
-        (model/stance_net.py) for faster inference, as the product does by default (see the README)."""
+        """The saved model as trained (fp32); int8=True runs the encoder in int8 (model/int8.py's
+        Int8Encoder) for faster inference, as the product does by default (see the README)."""
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        from model.stance_net import QuoteTargetNet, quantise_int8
+        from model.stance_net import QuoteTargetNet
 
         path = Path(path)
         if not (path / "stance.json").exists():
@@ -260,7 +260,9 @@ class StanceModel:
         net.head.load_state_dict(load_file(str(path / "head.safetensors")))
         net.eval()
         if int8:
-            quantise_int8(net.encoder)
+            from model.int8 import Int8Encoder
+
+            net.encoder = Int8Encoder(net.encoder)
         meta["int8"] = int8
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         temperature, temperature_two = meta.pop("temperature", 1.0), meta.pop("temperature_two_readings", None)

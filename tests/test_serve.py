@@ -45,13 +45,13 @@ def test_predict_matches_cli_pipeline(client, tiny_models):
 
 @pytest.mark.parametrize("int8", [True, False])
 def test_app_runs_int8_by_default_and_fp32_on_request(tiny_models, int8):
-    from model.stance_net import Int8Linear
+    from model.int8 import Int8Encoder
 
     with TestClient(create_app(tiny_models) if int8 else create_app(tiny_models, int8=False)) as c:
         r = c.post("/predict", json={"text": SAMPLE})
         enc = c.app.state.pipe.stance.net.encoder
     assert r.status_code == 200 and r.json()["quotes"]
-    assert any(isinstance(m, Int8Linear) for m in enc.modules()) == int8
+    assert isinstance(enc, Int8Encoder) == int8
 
 
 def test_serve_help_lists_fp32():

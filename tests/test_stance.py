@@ -166,14 +166,14 @@ def test_tiny_model_trains_saves_loads_predicts(tmp_path, tiny_corpus, disputes)
     assert back.predict([], []) == []
 
 
-def test_int8_load_replaces_every_encoder_linear_and_stays_close(tiny_models):
+def test_int8_load_runs_the_fused_encoder_and_stays_close(tiny_models):
     import torch
 
-    from model.stance_net import Int8Linear
+    from model.int8 import Int8Encoder
 
     fp32, int8 = StanceModel.load(tiny_models / "stance"), StanceModel.load(tiny_models / "stance", int8=True)
+    assert isinstance(int8.net.encoder, Int8Encoder) and len(int8.net.encoder.layers) == 2
     assert not any(isinstance(m, torch.nn.Linear) for m in int8.net.encoder.modules())
-    assert sum(isinstance(m, Int8Linear) for m in int8.net.encoder.modules()) == 6 * 2 + 1  # 6 per layer, pooler
     t = ["Crimea should be returned to Ukraine."] * 2
     x = ["someone: << Crimea is Ukraine. >>", "Irina Volkova: talks went on. << We will not give an inch. >>"]
     p, q = int8.predict_proba(t, x), fp32.predict_proba(t, x)
@@ -184,23 +184,56 @@ def test_int8_load_replaces_every_encoder_linear_and_stays_close(tiny_models):
     assert not (tiny_models / "int8-copy").exists()
 
 
-def test_int8_linear_is_close_per_token_and_batch_independent():
+def _bert(seed: int = 0, layers: int = 2):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    return BertModel(BertConfig(vocab_size=200, hidden_size=48, num_hidden_layers=layers, num_attention_heads=4,
+                                intermediate_size=96, max_position_embeddings=64)).eval()
+
+
+def test_int8_encoder_is_close_per_token_and_batch_independent():
     import torch
 
-    from model.stance_net import Int8Linear
+    from model.int8 import Int8Encoder
 
-    torch.manual_seed(0)
-    lin = torch.nn.Linear(48, 24)
-    q = Int8Linear(lin)
-    x = torch.randn(2, 5, 48)
-    x[1, 3] *= 300  # one token with huge activations, as after the feed-forward GELU
+    bert = _bert()
+    ids = torch.randint(5, 200, (3, 12))
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0  # a padded row
     with torch.inference_mode():
-        y, ref = q(x), lin(x)
-        alone = q(x[0, :2])
-    assert y.shape == ref.shape == (2, 5, 24)
-    err = (y - ref).norm(dim=-1) / ref.norm(dim=-1)
-    assert err.max() < 0.02  # every token keeps its precision, the outlier's neighbours too
-    assert torch.equal(alone, y[0, :2])  # a token's answer does not depend on the rest of its batch
+        bert.embeddings.word_embeddings.weight[ids[2, 4]] *= 40  # one token with huge activations
+        ref = bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        out = Int8Encoder(bert)(ids, mask).last_hidden_state
+        alone = Int8Encoder(bert)(ids[1:2, :7], mask[1:2, :7]).last_hidden_state
+    assert out.shape == ref.shape == (3, 12, 48)
+    real = mask.bool()
+    err = (out - ref).norm(dim=-1) / ref.norm(dim=-1)
+    assert err[real].max() < 0.05  # every token keeps its precision, the outlier's neighbours too
+    assert torch.allclose(alone[0], out[1, :7], atol=1e-3)  # a quote's answer does not hang on its batch
+
+
+def test_int8_kernels_match_their_float_definitions():
+    import torch
+
+    from model import int8
+
+    x = torch.linspace(-12, 12, 4801)
+    gelu = torch.tensor([int8._gelu(np.float32(v)) for v in x.tolist()[::40]])
+    assert (gelu - torch.nn.functional.gelu(x[::40])).abs().max() < 1e-6  # erf from A&S 7.1.28, not libm
+
+    torch.manual_seed(1)
+    y, xs = torch.randint(-2000, 2000, (5, 16), dtype=torch.int32), torch.rand(5) + 0.5
+    ws, b, res = torch.rand(16) / 100, torch.randn(16), torch.randn(5, 16)
+    g, bt = torch.rand(16) + 0.5, torch.randn(16)
+    out, oq, os = torch.empty(5, 16), torch.empty(5, 16, dtype=torch.int8), torch.empty(5)
+    int8.rescale_add_norm_quantise(y.numpy(), xs.numpy(), ws.numpy(), b.numpy(), res.numpy(), g.numpy(), bt.numpy(),
+                                   np.float32(1e-12), out.numpy(), oq.numpy(), os.numpy())
+    ref = torch.nn.functional.layer_norm(y.float() * xs[:, None] * ws + b + res, (16,), g, bt, 1e-12)
+    assert torch.allclose(out, ref, atol=1e-5)
+    assert torch.allclose(os, ref.abs().amax(1)) and oq.abs().max() == 127
+    assert torch.equal(oq, torch.round(ref * 127 / os[:, None]).to(torch.int8))
 
 
 def test_load_without_model_says_train(tmp_path):
