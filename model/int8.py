@@ -181,6 +181,8 @@ class Int8Encoder(nn.Module):
         self.config = bert.config
         self.embeddings = bert.embeddings
         self.layers = nn.ModuleList(Int8Layer(layer) for layer in bert.encoder.layer)
+        self(torch.zeros((1, 2), dtype=torch.long), torch.ones((1, 2), dtype=torch.long))  # compile (or load) the
+        # loops now, not in the first request: about 6 s on a machine without numba's cache of them
 
     @torch.inference_mode()
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:

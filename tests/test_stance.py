@@ -74,6 +74,30 @@ def test_fewer_layers_train_with_fixed_padding_save_and_load(tmp_path, tiny_corp
     assert StanceModel.load(tmp_path / "s").net.encoder.config.num_hidden_layers == 1
 
 
+@pytest.mark.parametrize("freeze_layers", [0, 1])
+def test_dynamic_padding_trains_the_same_weights_as_fixed_padding(tiny_corpus, disputes, freeze_layers):
+    """Training's speed-up from dynamic padding changes nothing but the padding: with dropout off, three
+    steps from the same start give the same weights as padding every batch to max_length (with dropout
+    on, the two differ only in dropout's random draws, whose count follows the padded shape)."""
+    import torch
+
+    train = examples_from_articles(load_split("train", tiny_corpus), flip=True, disputes=disputes)
+    weights = []
+    for fixed in (False, True):
+        sm = StanceModel.tiny(seed=3)
+        for m in sm.net.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.p = 0.0
+        train_stance(sm, train, [], StanceConfig(epochs=1, batch_size=4, max_steps=3, max_length=64, seed=5,
+                                                 fixed_padding=fixed, freeze_layers=freeze_layers),
+                     progress=False, disputes=disputes)
+        weights.append({k: v.clone() for k, v in sm.net.state_dict().items()})
+    start = StanceModel.tiny(seed=3).net.state_dict()
+    assert any(not torch.equal(weights[0][k], start[k]) for k in start)  # the steps did train
+    for k in start:
+        assert torch.allclose(weights[0][k], weights[1][k], atol=1e-5), k
+
+
 def test_one_side_per_speaker_shares_the_direction_and_keeps_none():
     from model.stance import LABEL2ID, speaker_groups
 
