@@ -35,12 +35,19 @@ _A = [F32(c) for c in (0.0705230784, 0.0422820123, 0.0092705272, 0.0001520143, 0
 A1, A2, A3, A4, A5, A6 = _A
 SQRT_HALF = F32(0.7071067811865476)
 TINY = F32(1e-8)
+# the layer norm's sums use fast maths without reassociation: with it, LLVM summed a row in another order when
+# numba compiled the loops than when it loaded them from its cache, and the first process after an install
+# answered a little differently (probabilities by up to 0.007) from every later one. The other loops take
+# maxima, which no order changes, and keep all of fast maths (without it they ran about a tenth slower).
+SUMS = {"nnan", "ninf", "nsz", "arcp", "contract", "afn"}
+LANES = 16  # a row's sums run in 16 fixed lanes, added up in a fixed order: vectorised, and deterministic
 
 
 @nb.njit(fastmath=True, inline="always")
 def _gelu(x):
     """0.5 x (1 + erf(x / sqrt 2)), written without a branch so that the loops around it vectorise."""
-    z = min(abs(x) * SQRT_HALF, F32(4))  # erf(4) is 1 in float32; and p ** 16 stays finite (fastmath)
+    z = min(abs(x) * SQRT_HALF, F32(4))  # erf(4) is 1 in float32; and p ** 16 stays finite (fast
+    # maths assumes no infinities)
     p = F32(1) + z * (A1 + z * (A2 + z * (A3 + z * (A4 + z * (A5 + z * A6)))))
     p = p * p
     p = p * p
@@ -91,23 +98,35 @@ def rescale_gelu_quantise(y, xs, ws, b, oq, os):
             oq[i, j] = np.int8(np.rint(row[j] * f))
 
 
-@nb.njit(parallel=True, fastmath=True, cache=True)
+@nb.njit(fastmath=SUMS, inline="always")
+def _lane_sum(x, i, mean, squares):
+    """sum(x[i]) or, with squares, sum((x[i] - mean) ** 2): in LANES lanes, then the lanes in order."""
+    m = x.shape[1]
+    acc = np.zeros(LANES, dtype=np.float32)
+    tail = m - m % LANES
+    for jb in range(0, tail, LANES):
+        for lane in range(LANES):
+            v = x[i, jb + lane] - mean
+            acc[lane] += v * v if squares else v
+    total = F32(0)
+    for lane in range(LANES):
+        total += acc[lane]
+    for j in range(tail, m):
+        v = x[i, j] - mean
+        total += v * v if squares else v
+    return total
+
+
+@nb.njit(parallel=True, fastmath=SUMS, cache=True)
 def rescale_add_norm_quantise(y, xs, ws, b, res, gamma, beta, eps, out, oq, os):
     """out = LayerNorm(rescaled product + b + res), also quantised per row for the next product."""
     n, m = y.shape
     for i in nb.prange(n):
         s = xs[i]
-        total = F32(0)
         for j in range(m):
-            v = F32(y[i, j]) * s * ws[j] + b[j] + res[i, j]
-            out[i, j] = v
-            total += v
-        mean = total / m
-        var = F32(0)
-        for j in range(m):
-            d = out[i, j] - mean
-            var += d * d
-        r = F32(1) / np.sqrt(var / m + eps)
+            out[i, j] = F32(y[i, j]) * s * ws[j] + b[j] + res[i, j]
+        mean = _lane_sum(out, i, F32(0), False) / m
+        r = F32(1) / np.sqrt(_lane_sum(out, i, mean, True) / m + eps)
         mx = TINY
         for j in range(m):
             v = (out[i, j] - mean) * r * gamma[j] + beta[j]
@@ -129,6 +148,8 @@ def _weights(*linears: nn.Linear) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
 
 
 class Int8Layer(nn.Module):
+    """One BERT layer in int8 (see the module's docstring): four products, attention, and fused loops."""
+
     def __init__(self, layer):
         super().__init__()
         att = layer.attention
@@ -142,32 +163,37 @@ class Int8Layer(nn.Module):
         for name, ln in [("ln1", att.output.LayerNorm), ("ln2", layer.output.LayerNorm)]:
             self.register_buffer(f"{name}_g", ln.weight.detach().float().contiguous())
             self.register_buffer(f"{name}_b", ln.bias.detach().float().contiguous())
-            setattr(self, f"{name}_eps", float(ln.eps))
+            setattr(self, f"{name}_eps", F32(ln.eps))
+
+    def _product(self, name: str, xq: torch.Tensor, xs: torch.Tensor) -> tuple:
+        """The int32 product of xq with the named weights, and what rescales it: the arguments that every
+        loop after a product starts with."""
+        w = getattr(self, f"{name}_w")
+        return (torch._int_mm(xq, w).numpy(), xs.numpy(), getattr(self, f"{name}_s").numpy(),
+                getattr(self, f"{name}_b").numpy())
+
+    def _add_norm(self, name: str, y: tuple, res: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """LayerNorm(product + res): the float rows, their int8 copy and their row scales."""
+        n, d = res.shape
+        out, oq, os = torch.empty((n, d)), torch.empty((n, d), dtype=torch.int8), torch.empty(n)
+        rescale_add_norm_quantise(*y, res.numpy(), getattr(self, f"{name}_g").numpy(), getattr(self, f"{name}_b").numpy(),
+                                  getattr(self, f"{name}_eps"), out.numpy(), oq.numpy(), os.numpy())
+        return out, oq, os
 
     def forward(self, h, hq, hs, mask, shape):
         """h: (rows, hidden) float; hq, hs: its int8 copy and row scales; mask: (batch, 1, 1, length) bool."""
         bsz, length = shape
         n, d = h.shape
         qkv = torch.empty((n, 3 * d))
-        rescale(torch._int_mm(hq, self.qkv_w).numpy(), hs.numpy(), self.qkv_s.numpy(), self.qkv_b.numpy(), qkv.numpy())
+        rescale(*self._product("qkv", hq, hs), qkv.numpy())
         q, k, v = (qkv[:, i * d:(i + 1) * d].view(bsz, length, self.heads, -1).transpose(1, 2) for i in range(3))
-        ctx = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        ctx = ctx.transpose(1, 2).reshape(n, d)
+        ctx = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(n, d)
         cq, cs = torch.empty((n, d), dtype=torch.int8), torch.empty(n)
         quantise_rows(ctx.numpy(), cq.numpy(), cs.numpy())
-        h1, h1q, h1s = torch.empty((n, d)), torch.empty((n, d), dtype=torch.int8), torch.empty(n)
-        rescale_add_norm_quantise(torch._int_mm(cq, self.o_w).numpy(), cs.numpy(), self.o_s.numpy(), self.o_b.numpy(),
-                                  h.numpy(), self.ln1_g.numpy(), self.ln1_b.numpy(), F32(self.ln1_eps), h1.numpy(),
-                                  h1q.numpy(), h1s.numpy())
-        wide = self.i_w.shape[1]
-        gq, gs = torch.empty((n, wide), dtype=torch.int8), torch.empty(n)
-        rescale_gelu_quantise(torch._int_mm(h1q, self.i_w).numpy(), h1s.numpy(), self.i_s.numpy(), self.i_b.numpy(),
-                              gq.numpy(), gs.numpy())
-        h2, h2q, h2s = torch.empty((n, d)), torch.empty((n, d), dtype=torch.int8), torch.empty(n)
-        rescale_add_norm_quantise(torch._int_mm(gq, self.o2_w).numpy(), gs.numpy(), self.o2_s.numpy(),
-                                  self.o2_b.numpy(), h1.numpy(), self.ln2_g.numpy(), self.ln2_b.numpy(),
-                                  F32(self.ln2_eps), h2.numpy(), h2q.numpy(), h2s.numpy())
-        return h2, h2q, h2s
+        h1, h1q, h1s = self._add_norm("ln1", self._product("o", cq, cs), h)
+        gq, gs = torch.empty((n, self.i_w.shape[1]), dtype=torch.int8), torch.empty(n)
+        rescale_gelu_quantise(*self._product("i", h1q, h1s), gq.numpy(), gs.numpy())
+        return self._add_norm("ln2", self._product("o2", gq, gs), h1)
 
 
 class Int8Encoder(nn.Module):

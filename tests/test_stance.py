@@ -260,6 +260,45 @@ def test_int8_kernels_match_their_float_definitions():
     assert torch.equal(oq, torch.round(ref * 127 / os[:, None]).to(torch.int8))
 
 
+KERNELS_SCRIPT = """
+import sys
+import numpy as np
+from model import int8
+rng = np.random.default_rng(0)
+n, d, w = 64, 48, 96
+y, yw = rng.integers(-3000, 3000, (n, d), dtype=np.int32), rng.integers(-3000, 3000, (n, w), dtype=np.int32)
+xs, x = rng.random(n, dtype=np.float32) + 0.5, rng.standard_normal((n, d)).astype(np.float32)
+ws, wsw = rng.random(d, dtype=np.float32) / 1e3, rng.random(w, dtype=np.float32) / 1e3
+b, bw, res = rng.standard_normal(d).astype(np.float32), rng.standard_normal(w).astype(np.float32), x * 2
+out = [np.empty((n, d), np.int8), np.empty(n, np.float32), np.empty((n, d), np.float32), np.empty((n, w), np.int8),
+       np.empty(n, np.float32), np.empty((n, d), np.float32), np.empty((n, d), np.int8), np.empty(n, np.float32)]
+int8.quantise_rows(x, out[0], out[1])
+int8.rescale(y, xs, ws, b, out[2])
+int8.rescale_gelu_quantise(yw, xs, wsw, bw, out[3], out[4])
+int8.rescale_add_norm_quantise(y, xs, ws, b, res, ws * 500, b, np.float32(1e-12), out[5], out[6], out[7])
+np.savez(sys.argv[1], *out)
+"""
+
+
+def test_int8_loops_give_the_same_numbers_compiled_or_loaded_from_the_cache(tmp_path):
+    """The first process after an install compiles the loops, later ones load numba's cache: both must
+    answer alike (with reassociating fast maths, the layer norm's sums came out in another order)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    root = Path(__file__).resolve().parent.parent
+    for run in ("compiled", "cached"):
+        subprocess.run([sys.executable, "-c", KERNELS_SCRIPT, str(tmp_path / f"{run}.npz")], env=env, cwd=root,
+                       check=True)
+    assert any((tmp_path / "cache").rglob("*.nbc"))  # the second run had a cache to load
+    compiled, cached = np.load(tmp_path / "compiled.npz"), np.load(tmp_path / "cached.npz")
+    for k in compiled.files:
+        assert np.array_equal(compiled[k], cached[k]), k
+
+
 def test_load_without_model_says_train(tmp_path):
     with pytest.raises(FileNotFoundError, match="train.py"):
         StanceModel.load(tmp_path)
