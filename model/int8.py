@@ -31,8 +31,8 @@ import torch
 from torch import nn
 
 F32 = np.float32
-_A = [F32(c) for c in (0.0705230784, 0.0422820123, 0.0092705272, 0.0001520143, 0.0002765672, 0.0000430638)]
-A1, A2, A3, A4, A5, A6 = _A
+A1, A2, A3, A4, A5, A6 = (F32(c) for c in (0.0705230784, 0.0422820123, 0.0092705272, 0.0001520143, 0.0002765672,
+                                          0.0000430638))  # erf's coefficients in A&S 7.1.28
 SQRT_HALF = F32(0.7071067811865476)
 TINY = F32(1e-8)
 # the layer norm's sums use fast maths without reassociation: with it, LLVM summed a row in another order when
