@@ -138,6 +138,13 @@ def rescale_add_norm_quantise(y, xs, ws, b, res, gamma, beta, eps, out, oq, os):
             oq[i, j] = np.int8(np.rint(out[i, j] * f))
 
 
+def quantised(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """quantise_rows for a (rows, width) float tensor: its int8 copy and its row scales."""
+    xq, xs = torch.empty(x.shape, dtype=torch.int8), torch.empty(x.shape[0])
+    quantise_rows(x.numpy(), xq.numpy(), xs.numpy())
+    return xq, xs
+
+
 def _weights(*linears: nn.Linear) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Int8 weights (in x out) with per-output-channel scales (the input's 1/127 folded in) and biases,
     of one or more linear layers side by side."""
@@ -188,9 +195,7 @@ class Int8Layer(nn.Module):
         rescale(*self._product("qkv", hq, hs), qkv.numpy())
         q, k, v = (qkv[:, i * d:(i + 1) * d].view(bsz, length, self.heads, -1).transpose(1, 2) for i in range(3))
         ctx = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(n, d)
-        cq, cs = torch.empty((n, d), dtype=torch.int8), torch.empty(n)
-        quantise_rows(ctx.numpy(), cq.numpy(), cs.numpy())
-        h1, h1q, h1s = self._add_norm("ln1", self._product("o", cq, cs), h)
+        h1, h1q, h1s = self._add_norm("ln1", self._product("o", *quantised(ctx)), h)
         gq, gs = torch.empty((n, self.i_w.shape[1]), dtype=torch.int8), torch.empty(n)
         rescale_gelu_quantise(*self._product("i", h1q, h1s), gq.numpy(), gs.numpy())
         return self._add_norm("ln2", self._product("o2", gq, gs), h1)
@@ -215,8 +220,7 @@ class Int8Encoder(nn.Module):
         nb.set_num_threads(max(1, min(torch.get_num_threads(), nb.config.NUMBA_NUM_THREADS)))
         bsz, length = input_ids.shape
         h = self.embeddings(input_ids=input_ids).reshape(bsz * length, -1).float().contiguous()
-        hq, hs = torch.empty(h.shape, dtype=torch.int8), torch.empty(h.shape[0])
-        quantise_rows(h.numpy(), hq.numpy(), hs.numpy())
+        hq, hs = quantised(h)
         mask = attention_mask.bool()[:, None, None, :]
         for layer in self.layers:
             h, hq, hs = layer(h, hq, hs, mask, (bsz, length))
