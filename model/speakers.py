@@ -240,14 +240,25 @@ DOC_HEADS = {"article", "ruling", "report", "study", "editorial", "letter", "mem
 # documents speak only as the subject of a cue ("said the ruling"), and not after a possessive ("the ministry's
 # report": the ministry speaks)
 DESC_HEADS = ({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
+_HEAD = "(?:" + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + ")"
+_SP = r"[^\S\n]+"  # a space within a line: a mention never runs over a line break
+_PRE = r"(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has|the|a|an)\b)"
 DESC_RE = re.compile(
-    r"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+|[A-Z][\w-]+(?:'s|’s)\s+)"
-    r"((?:(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has)\b)[\w'’-]+\s+){0,3})("
-    + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + r"|\d{1,3}-year-old)\b"  # "said the 61-year-old"
+    rf"\b(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur){_SP}|[A-Z][\w-]+(?:'s|’s){_SP})"
+    # up to four words before the head: no article among them ("a statement the ministry" is two mentions), and
+    # a past form only as the first ("the retired teacher", not "a ministry spokeswoman reminded reporters")
+    rf"((?:{_PRE}[\w'’-]+{_SP}(?:{_PRE}(?![\w'’-]*ed\b)[\w'’-]+{_SP}){{0,3}})?)"
+    rf"({_HEAD}|\d{{1,3}}-year-old)(?![\w-])"  # "said the 61-year-old"
     # "a spokeswoman for the Spanish foreign ministry", "a captain from Shishi": the NP's own PP
-    r"(?:\s+(?:for|of|at|from|with)\s+(?:the\s+|a\s+|an\s+)?(?!(?:said|says|told)\b)[\w'’-]+"
-    r"(?:\s+(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){0,4})?"
-    r"(?:\s+in\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)?")  # "the Moroccan embassy in Oslo"
+    rf"(?:(?:{_SP}(?:for|of|at|from|with)|(?:(?<=mission)|(?<=ambassador)|(?<=envoy)|(?<=delegation)){_SP}to){_SP}"
+    rf"(?:the{_SP}|a{_SP}|an{_SP})?"
+    rf"(?!(?:said|says|told)\b)[\w'’-]+(?:{_SP}(?!(?:said|says|told|who|which|that|and|but|in|on)\b)[\w'’-]+){{0,4}})?"
+    # "the Moroccan embassy in Oslo", "a fisheries officer in Nyasa district", "an official in India's external
+    # affairs ministry"
+    rf"(?:{_SP}in{_SP}(?:[A-Z][\w-]*(?:'s|’s)(?:{_SP}[\w-]+){{0,3}}?{_SP}{_HEAD}\b|"
+    rf"[A-Z][\w-]+(?:{_SP}[A-Z][\w-]+)?\b(?!['’])(?:{_SP}(?:district|province|region|county|prefecture)\b)?))?")
+
+
 PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
@@ -259,9 +270,29 @@ def _trim_description(text: str, mm: re.Match) -> int:
     """End of a description mention: before a speech verb or another verb that its trailing phrase swallowed
     ("a spokesman for the Eastern Military District boasted", "the office of the leader read the")."""
     for w in lexicon.WORD_RE.finditer(text, mm.end(2), mm.end()):
+        if text[max(0, w.start() - 3):w.start()] in ("'s ", "’s "):
+            continue  # after a possessive, a noun: "Georgia's state minister"
         if w.group().lower() in lexicon.CUE_SET or DESC_VERB_RE.match(text, w.start()):
             return mm.start() + len(text[mm.start():w.start()].rstrip())
     return mm.end()
+
+
+REL_STARTS = {"who", "whose", "that", "familiar", "close", "carried", "published", "speaking", "based"}
+
+
+def _with_relative(text: str, e: int) -> int:
+    """A description's own relative clause or participle, when a speech verb follows it with no comma
+    between ("a European diplomat who attended the dinner said", "an official familiar with the talks
+    said"): the whole is the mention, as the guidelines write such a speaker."""
+    words = list(lexicon.WORD_RE.finditer(text, e, min(len(text), e + 120)))
+    if not words or words[0].group().lower() not in REL_STARTS or text[e:words[0].start()] != " ":
+        return e
+    for a, b in zip(words, words[1:]):
+        if re.search(r"[^\w\s'’-]|\n", text[a.end():b.start()]):
+            return e  # punctuation or a line break before any speech verb
+        if b.group().lower() in lexicon.CUE_SET:
+            return a.end() if b is not words[1] else e
+    return e
 
 
 PLACE_NOUNS = ("province", "market", "district", "region", "county", "village", "town", "city", "camp", "crossing",
@@ -347,10 +378,11 @@ def _descriptions(text: str, names: list[Mention], roles: dict[int, set[str]], i
                 near.append(k)
             k += 1
         inside = [k for k in near if s <= names[k].start and names[k].end <= e]
-        if len(inside) < len(near) or any(names[k].kind == "name" and " " in names[k].text for k in inside):
-            continue  # overlaps a name partly, or holds a full name: the name is the mention
+        if len(inside) < len(near):
+            continue  # overlaps a name partly: the name is the mention
         head = mm.group(2).lower()
         e = _trim_description(text, mm)
+        e = _with_relative(text, e)
         if _possessive(mm.group(0).split()[0]):  # "South Korea's foreign ministry": the whole name owns it
             for w in reversed(PRECEDING_CAPS_RE.findall(text, max(0, s - 40), s)[-3:]):
                 if (w.lower() in lexicon.NON_NAME_CAPS and w.lower() not in lexicon.PLACES) or s - len(w) - 1 in inq:

@@ -234,3 +234,29 @@ def test_a_description_matched_by_role_keeps_its_person():
             '"Nobody can say who blinks first," said Ludmila Sirbu, an energy analyst at a consultancy.\n\n'
             '"We will survive this winter too," the spokeswoman said.')
     assert speakers_of(pipe, text)[-1][1] == "Alla Pankratova"
+
+
+@pytest.mark.parametrize("text, mention", [
+    ("At noon a ministry spokeswoman reminded reporters that the date was set.", "a ministry spokeswoman"),
+    ("A senior Japanese foreign ministry official said no.", "A senior Japanese foreign ministry official"),
+    ("An official in India's external affairs ministry said no.", "An official in India's external affairs ministry"),
+    ("The office of Georgia's state minister for reconciliation said no.",
+     "The office of Georgia's state minister for reconciliation"),
+    ("Britain's mission to the UN said no.", "Britain's mission to the UN"),
+    ("The Eastern Military District's press service said no.", "The Eastern Military District's press service"),
+    ("A friend who still serves in the navy told me no.", "A friend who still serves in the navy"),
+    ("An Israeli official familiar with the talks said no.", "An Israeli official familiar with the talks"),
+    ("A senior official at Wisma Putra said no.", "A senior official at Wisma Putra"),
+    ("A 24-year-old hotel worker, who asked not to be named, said no.", "A 24-year-old hotel worker"),
+    ("It was on the way\nFrance's interior ministry said no.", "France's interior ministry"),
+])
+def test_a_description_mention_is_its_whole_noun_phrase(text, mention):
+    """Its modifiers, its own phrases and clauses up to the speech verb; not the verb after it, nor an article
+    or a line break before it."""
+    found = [m.text for m in find_mentions(text, [])[0] if m.kind in ("description", "organisation")]
+    assert mention in found
+
+
+def test_an_article_starts_a_new_mention():
+    found = [m.text for m in find_mentions("According to a statement the ministry issued, the talks failed.", [])[0]]
+    assert "a statement" in found and "the ministry" in found
