@@ -47,7 +47,7 @@ ROLE_SYNONYMS = {"diplomat": {"diplomat", "minister", "ambassador", "envoy", "fo
                  "official": {"official", "minister", "secretary", "spokesman", "spokeswoman", "spokesperson",
                               "director", "deputy", "ambassador", "envoy", "chief", "head", "officer", "governor"},
                  "lawmaker": {"lawmaker", "mp", "senator", "representative", "deputy", "congressman",
-                              "congresswoman", "legislator"},
+                              "congresswoman", "legislator", "parliament", "parliamentarian", "assembly"},
                  "chief": {"chief", "head", "director", "commander"}}
 
 
@@ -335,11 +335,16 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
                 m.kind = "organisation" if m.kind == "place" else "name"  # "Tokyo said", "Hoshino said"
             else:
                 continue
+        if m.kind == "name":
+            r = r | _roles_before(text, m.start)
         roles[m.start] = r
         mentions.append(m)
     names_sorted = sorted(mentions, key=lambda m: m.start)
     descs, dropped = _descriptions(text, names_sorted, roles, inq)
     mentions = [_with_partitive(text, m) for m in [m for k, m in enumerate(names_sorted) if k not in dropped] + descs]
+    name_ends = {m.end for m in names_sorted}
+    mentions = [m for m in mentions if not (m.kind == "description" and text[m.start - 2:m.start] == ", "
+                                            and m.start - 2 in name_ends)]  # an apposition grown by a partitive
     taken = InQuotes([(m.start, m.end) for m in mentions])
     for mm in PRONOUN_RE.finditer(text):
         s, e = mm.start(), mm.end()
@@ -350,6 +355,21 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
         mentions.append(Mention(s, e, text[s:e], "pronoun"))
     mentions.sort(key=lambda m: m.start)
     return mentions, roles
+
+
+LOWER_BEFORE_RE = re.compile(r"((?:\b[a-z][a-z-]*[^\S\n]){1,3})$")
+
+
+def _roles_before(text: str, start: int) -> set[str]:
+    """Roles in lower-case words right before a name: "navy captain Željko Brajković", "historian Leonid
+    Varlamov" (a capitalised title is part of the name's own sequence)."""
+    mm = LOWER_BEFORE_RE.search(text, max(0, start - 40), start)
+    if not mm:
+        return set()
+    words = mm.group(1).split()
+    if words[-1] not in lexicon.ROLE_NOUNS:
+        return set()
+    return {w for w in words if w in lexicon.ROLE_NOUNS or w in lexicon.TITLES}
 
 
 PRECEDING_CAPS_RE = re.compile(r"([A-Z][\w-]*) (?=(?:[A-Z][\w-]* )*$)")  # capitalised words right before the end
@@ -609,12 +629,12 @@ def _resolve_description(m: Mention, recent: list[tuple[int, Entity]], org: bool
     return None
 
 
-APPOSITION_RE = re.compile(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,60}?)[,.]")
+APPOSITION_RE = re.compile(r",\s+((?:the|a|an|[A-Z]\w+(?:'s|’s))\s+[^,.;:\"“”]{2,100}?)[,.;:)]")
 
 
 def _apposition_roles(text: str, m: Mention, ent: Entity) -> None:
     """'Volkova, the deputy minister,' and 'the deputy minister, Irina Volkova,' add roles."""
-    after = APPOSITION_RE.match(text[m.end:m.end + 80])
+    after = APPOSITION_RE.match(text[m.end:m.end + 120])
     if after and ent.kind == "person":
         ent.roles |= {_bare(w) for w in after.group(1).split()}
         low = after.group(1).lower().split()

@@ -260,3 +260,16 @@ def test_a_description_mention_is_its_whole_noun_phrase(text, mention):
 def test_an_article_starts_a_new_mention():
     found = [m.text for m in find_mentions("According to a statement the ministry issued, the talks failed.", [])[0]]
     assert "a statement" in found and "the ministry" in found
+
+
+@pytest.mark.parametrize("intro, description", [
+    ("Retired navy captain Zoran Pavlek, 68, lives in Umag.", "the retired captain"),
+    ("Teodor Marin, a deputy for the ruling party in the National Assembly and a member of its foreign affairs "
+     "committee; Ilinca Rusu, a security analyst.", "the deputy"),
+    ("Lasha Beridze, an opposition member of the region's parliament, spoke first.", "the lawmaker"),
+])
+def test_a_description_finds_the_role_given_before_or_beside_a_name(pipe, intro, description):
+    """A lower-case title right before the name, a long apposition, and a role's synonyms: the description
+    resolves to that person, not to the person mentioned last."""
+    text = f'{intro}\n\nNina Popa, a teacher, spoke next.\n\n"We will not move," {description} said.'
+    assert speakers_of(pipe, text)[-1][1] == intro.split(",")[0].replace("Retired navy captain ", "")
