@@ -192,7 +192,7 @@ ORG_NOUNS = {"directorate", "service", "secretariat", "authority", "authorities"
              "embassy", "agency", "campaign", "committee", "council",
              "administration", "department", "office", "party", "navy", "army", "military", "coastguard",
              "guard", "commission", "parliament", "assembly", "union", "association", "institute", "foundation",
-             "university", "college", "center", "centre", "court", "bank", "corporation", "company", "group", "forces",
+             "university", "center", "centre", "court", "bank", "corporation", "company", "group", "forces",
              "police", "bureau", "house", "senate", "congress", "diet", "duma", "cabinet",
              "mission", "front", "movement", "league", "network", "times", "post", "news",
              "press", "reuters", "tass", "xinhua", "kyodo", "ria", "interfax", "associated", "journal",
@@ -299,7 +299,7 @@ PLACE_PHRASES = ("white house", "hong kong", "sri lanka", "costa rica", "el salv
 NON_PERSON = {
     "war", "treaty", "declaration", "day", "strait", "act", "law", "charter", "convention", "agreement", "accord",
     "games", "olympics", "cup", "plan", "zone", "line", "river", "mountains", "mount", "lake", "bay", "gulf",
-    "peninsula", "archipelago", "reef", "reefs", "shoal", "rocks", "creek", "atoll", "lagoon", "cape", "street", "square", "avenue", "road", "airport",
+    "peninsula", "archipelago", "reef", "shoal", "rocks", "street", "square", "avenue", "road", "airport",
     "harbour", "harbor", "station", "stadium", "museum", "hall", "palace", "temple", "church", "mosque",
     "summit", "conference", "resolution", "article", "constitution", "amendment", "doctrine",
     "operation", "exercise", "award", "prize", "studies", "affairs", "relations", "rights", "policy", "island",

@@ -333,10 +333,6 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
                 m.kind = "name"
             elif _cue_adjacent(text, m.start, m.end):
                 m.kind = "organisation" if m.kind == "place" else "name"  # "Tokyo said", "Hoshino said"
-            elif m.kind == "single" and FIRST_NAME_ONLY_RE.search(text, max(0, m.start - 40), m.start):
-                m.kind = "name"  # "who gave only his first name, Valentin,": a person, and his gender
-                pron = FIRST_NAME_ONLY_RE.search(text, max(0, m.start - 40), m.start).group(1)
-                r = r | ({"mr"} if pron == "his" else {"ms"} if pron == "her" else set())
             else:
                 continue
         if m.kind == "name":
@@ -361,7 +357,6 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]]) -> tuple[list[M
     return mentions, roles
 
 
-FIRST_NAME_ONLY_RE = re.compile(r"(?:\b(his|her)\s+)?(?:first\s+name|only\s+as),?\s+$")
 LOWER_BEFORE_RE = re.compile(r"((?:\b[a-z][a-z-]*[^\S\n]){1,3})$")
 
 

@@ -273,11 +273,3 @@ def test_a_description_finds_the_role_given_before_or_beside_a_name(pipe, intro,
     resolves to that person, not to the person mentioned last."""
     text = f'{intro}\n\nNina Popa, a teacher, spoke next.\n\n"We will not move," {description} said.'
     assert speakers_of(pipe, text)[-1][1] == intro.split(",")[0].replace("Retired navy captain ", "")
-
-
-def test_a_first_name_given_alone_is_a_person_with_the_gender_said(pipe):
-    text = ("Ruslan Gadzhiev runs the port.\n\nOne retired engineer, who gave only his first name, Valentin, had "
-            "visited Hokkaido twice. Olga Petrova, a teacher, disagreed.\n\n"
-            '"The islands would have had a better life under Japan," he said.')
-    assert ("Valentin", "name") in {(m.text, m.kind) for m in find_mentions(text, [])[0]}
-    assert speakers_of(pipe, text)[-1][1] == "Valentin"
