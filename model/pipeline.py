@@ -6,6 +6,9 @@
 """
 from __future__ import annotations
 
+import bisect
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +47,45 @@ def spans_from_offsets(text: str, offsets: list[tuple[int, int]]) -> list[qmod.S
     return out
 
 
+ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+class Decoded:
+    """An article's text with its HTML character references decoded (text copied from a page's source:
+    &quot;, &#8220;, Japan&rsquo;s), and the way back to the offsets of the text as given. Stage 1 reads
+    the decoded text, so that such marks and apostrophes are what they stand for; every offset it returns
+    is mapped back, and a quote's text is the decoded one."""
+
+    def __init__(self, raw: str):
+        parts, self.starts, self.ends, last = [], [], [], 0
+        for m in ENTITY_RE.finditer(raw):
+            dec = html.unescape(m.group())
+            if dec == m.group():
+                continue  # not a character reference that HTML knows ("&Q;")
+            parts += [raw[last:m.start()], dec]
+            self.starts += [*range(last, m.start()), *[m.start()] * len(dec)]
+            self.ends += [*range(last + 1, m.start() + 1), *[m.end()] * len(dec)]
+            last = m.end()
+        parts.append(raw[last:])
+        self.starts += [*range(last, len(raw)), len(raw)]  # and where the text ends
+        self.ends += range(last + 1, len(raw) + 1)
+        self.text = "".join(parts)
+
+    @staticmethod
+    def of(raw: str) -> Decoded | None:
+        """None when raw has no character reference to decode (nearly always: no copy made)."""
+        return Decoded(raw) if "&" in raw and any(html.unescape(m.group()) != m.group()
+                                                   for m in ENTITY_RE.finditer(raw)) else None
+
+    def to_raw(self, s: int, e: int) -> tuple[int, int]:
+        """Decoded offsets [s, e) -> the raw text's: from the first character's start to the last one's end."""
+        return self.starts[s], self.ends[e - 1] if e > s else self.starts[s]
+
+    def from_raw(self, s: int, e: int) -> tuple[int, int]:
+        """Raw offsets [s, e) -> the decoded characters that start inside them."""
+        return bisect.bisect_left(self.starts, s), bisect.bisect_left(self.starts, e)
+
+
 class Pipeline:
     def __init__(self, qfilter: qmod.QuoteFilter, ranker: speakers.SpeakerRanker, stance=None,
                  disputes: dict | None = None):
@@ -78,7 +120,21 @@ class Pipeline:
     # -------------------------------------------------------- stage 1
 
     def quotes(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Quote]:
-        """Stage 1 alone: the quotes of text (or the given spans) with their speakers."""
+        """Stage 1 alone: the quotes of text (or the given spans) with their speakers. Text with HTML
+        character references is read decoded (see Decoded); the offsets returned are text's own."""
+        dec = Decoded.of(text)
+        if dec is not None:
+            spans = [dec.from_raw(s, e) for s, e in spans] if spans is not None else None
+            out = self._quotes(dec.text, spans)
+            for q in out:
+                q.start, q.end = dec.to_raw(q.start, q.end)
+                for sp in (q.speaker_mention, q.cue):
+                    if sp is not None:
+                        sp.start, sp.end = dec.to_raw(sp.start, sp.end)
+            return out
+        return self._quotes(text, spans)
+
+    def _quotes(self, text: str, spans: list[tuple[int, int]] | None) -> list[Quote]:
         cues = lexicon.CueIndex(text)
         found = spans_from_offsets(text, spans) if spans is not None else qmod.detect(text, self.qfilter, cues)
         atts = speakers.attribute(text, [(s.start, s.end, s.kind) for s in found], self.ranker, cues)
@@ -108,8 +164,10 @@ class Pipeline:
         targets, texts, refs, groups = [], [], [], []
         ctx = self.stance.meta.get("hyperparameters", {}).get("context", True)
         for k, art in enumerate(articles):
+            dec = Decoded.of(art.text)
             for q in art.quotes:
-                before, after = sentence_context(art.text, q.start, q.end)
+                before, after = (sentence_context(dec.text, *dec.from_raw(q.start, q.end)) if dec is not None
+                                 else sentence_context(art.text, q.start, q.end))
                 targets.append(art.target)
                 texts.append(pair_text(q.text, q.speaker, before, after, ctx))
                 refs.append(q)

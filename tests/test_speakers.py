@@ -273,3 +273,34 @@ def test_a_description_finds_the_role_given_before_or_beside_a_name(pipe, intro,
     resolves to that person, not to the person mentioned last."""
     text = f'{intro}\n\nNina Popa, a teacher, spoke next.\n\n"We will not move," {description} said.'
     assert speakers_of(pipe, text)[-1][1] == intro.split(",")[0].replace("Retired navy captain ", "")
+
+
+def test_text_with_html_character_references_is_read_decoded(pipe):
+    """Copy from a page's source: the references are the marks and apostrophes they stand for, and every
+    offset returned is one of the text as given."""
+    import html
+
+    text = ("Tokyo protests\r\n\r\nThe foreign minister, Kenji Harada, said on Monday: &quot;Japan&rsquo;s "
+            "islands are Japanese territory.&quot;\r\n\r\n&#8220;We will not give up,&#x201D; he added &amp; left.")
+    got = pipe.quotes(text)
+    assert [q.text for q in got] == ["Japan’s islands are Japanese territory.", "We will not give up,"]
+    assert [q.speaker for q in got] == ["Kenji Harada", "Kenji Harada"]
+    for q in got:
+        assert html.unescape(text[q.start:q.end]) == q.text
+    assert [text[q.speaker_mention.start:q.speaker_mention.end] for q in got] == ["Kenji Harada", "he"]
+    spans = [(q.start, q.end) for q in got]  # given spans are offsets of the text as given, too
+    assert [(q.start, q.end, q.text) for q in pipe.quotes(text, spans)] == [(q.start, q.end, q.text) for q in got]
+
+
+entity_soup = st.lists(st.one_of(st.sampled_from(["&quot;", "&ldquo;", "&rdquo;", "&rsquo;", "&#8220;", "&#x201D;",
+                                                  "&amp;", "&Q;", "&", "\n\n", " said Ana Reyes. "]),
+                                 st.text(max_size=6)), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(entity_soup)
+def test_decoded_offsets_stay_inside_the_text_as_given(pipe, text):
+    for q in pipe.quotes(text):
+        assert 0 <= q.start <= q.end <= len(text)
+        for sp in (q.speaker_mention, q.cue):
+            assert sp is None or 0 <= sp.start <= sp.end <= len(text)
