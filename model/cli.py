@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.corpus import load_disputes
+from model.corpus import detect_dispute, load_disputes
 
 
 def fail(msg: str, code: int = 2) -> int:
@@ -38,7 +38,8 @@ def add_predict_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("inputs", nargs="*", help=".txt (one article each) or .jsonl files; none or '-' reads stdin")
     tgt = ap.add_mutually_exclusive_group()
     tgt.add_argument("--target", help="target statement for stance (default: the Kuril dispute's claim)")
-    tgt.add_argument("--dispute", help="take the target from data/disputes.json (e.g. kurils, crimea)")
+    tgt.add_argument("--dispute", help="take the target from data/disputes.json (e.g. kurils, crimea); 'auto': "
+                                       "the dispute each article's territory names point to")
     ap.add_argument("--counter", action="store_true", help="with --dispute: use its counter-statement")
     ap.add_argument("--format", choices=["table", "json", "jsonl"], help="default: table on a terminal, else jsonl")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
@@ -50,15 +51,24 @@ def add_predict_args(ap: argparse.ArgumentParser) -> None:
 
 
 def target_resolver(disputes: dict, counter: bool = False):
-    def resolve(target: str | None, dispute: str | None) -> str | None:
+    """resolve(target, dispute, text): the target statement, from itself or from a dispute's key; dispute
+    "auto" reads the text for its dispute (detect_dispute). InputError names what is wrong."""
+    from model.io import InputError
+
+    def resolve(target: str | None, dispute: str | None, text: str | None = None) -> str | None:
         if target:
             return target
         if dispute is None:
             return None
+        if dispute == "auto":
+            if text is None:
+                return None  # decided per article, once its text is read
+            dispute = detect_dispute(text, disputes)
+            if dispute is None:
+                raise InputError("dispute 'auto': the text names no territory of a known dispute; give a target or "
+                                 "a dispute")
         if dispute not in disputes:
-            from model.io import InputError
-
-            raise InputError(f"unknown dispute {dispute!r}; known: {', '.join(sorted(disputes))}")
+            raise InputError(f"unknown dispute {dispute!r}; known: auto, {', '.join(sorted(disputes))}")
         return disputes[dispute]["counter" if counter else "claim"]
     return resolve
 
@@ -76,6 +86,15 @@ def run_predict(a: argparse.Namespace) -> int:
     except InputError as e:
         return fail(str(e))
     inputs = read_inputs(a.inputs, resolve)
+    if a.dispute == "auto" and not a.target:
+        kept = []
+        for art in inputs.articles:
+            try:
+                art.target = art.target or resolve(None, "auto", art.text)
+                kept.append(art)
+            except InputError as e:
+                inputs.bad.append(f"{art.id}: {e}")
+        inputs.articles = kept
     if inputs.bad and not a.skip_bad:
         for b in inputs.bad:
             print(f"error: {b}", file=sys.stderr)

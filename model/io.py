@@ -52,7 +52,7 @@ def check_record(rec, resolve_target) -> ArticleIn:
     if target is not None and (not isinstance(target, str) or not target.strip()):
         raise InputError("\"target\" must be a non-empty string")
     if rec.get("dispute") is not None and target is None:
-        target = resolve_target(None, rec["dispute"])
+        target = resolve_target(None, rec["dispute"], text)
     spans = rec.get("quotes")
     if spans is not None:
         spans = check_spans(spans, len(text))

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from model import __version__
+from model.corpus import detect_dispute
 from model.io import MAX_TEXT
 from model.pipeline import ArticleIn, Pipeline
 
@@ -36,7 +37,8 @@ class ArticleRequest(BaseModel):
     id: str | None = Field(None, max_length=200)
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="the article, plain text")
     target: str | None = Field(None, min_length=1, max_length=1000, description="target statement for stance")
-    dispute: str | None = Field(None, description="a key of GET /disputes; sets the target when none is given")
+    dispute: str | None = Field(None, description="a key of GET /disputes, or 'auto' (the dispute whose territory "
+                                                "names the text uses most); sets the target when none is given")
     counter: bool = Field(False, description="with dispute: use its counter-statement as target")
     quotes: list[SpanIn] | None = Field(None, max_length=2000, description="given quote spans: detection is skipped")
 
@@ -89,11 +91,18 @@ class ArticleOut(BaseModel):
 
 def _article_in(req: ArticleRequest, disputes: dict, index: int = 0) -> ArticleIn:
     target = req.target
-    if target is None and req.dispute is not None:
-        if req.dispute not in disputes:
-            raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": f"unknown dispute {req.dispute!r}",
+    dispute = req.dispute
+    if target is None and dispute == "auto":
+        dispute = detect_dispute(req.text, disputes)
+        if dispute is None:
+            raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": "dispute 'auto': the text names no "
+                                              "territory of a known dispute; give a target or a dispute",
                                               "type": "value_error"}])
-        target = disputes[req.dispute]["counter" if req.counter else "claim"]
+    if target is None and dispute is not None:
+        if dispute not in disputes:
+            raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": f"unknown dispute {dispute!r}",
+                                              "type": "value_error"}])
+        target = disputes[dispute]["counter" if req.counter else "claim"]
     spans = [(q.start, q.end) for q in req.quotes] if req.quotes is not None else None
     return ArticleIn(req.id or str(index), req.text, target, spans)
 

@@ -121,6 +121,38 @@ def test_missing_file_and_model_dir(tiny_models, tmp_path, txt, capsys):
     assert code == 2 and "train.py" in err and "Traceback" not in err
 
 
+CRIMEA = ('Kyiv vows to return Crimea\n\nKYIV - Ukraine will never accept the loss of Crimea, Deputy Foreign Minister '
+          'Olena Hrytsenko said.\n\n"Crimea is Ukraine, and it will be free again," Hrytsenko told reporters.\n')
+
+
+def test_dispute_auto_reads_each_article_for_its_dispute(tiny_models, tmp_path, capsys):
+    (tmp_path / "a.txt").write_text(ARTICLE.replace("MOSCOW", "KUNASHIR"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(CRIMEA, encoding="utf-8")
+    lines = [{"id": "j1", "text": CRIMEA, "dispute": "auto"}, {"id": "j2", "text": CRIMEA, "dispute": "auto",
+                                                                "target": "Mine."}]
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    code, out, _ = run(["predict", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--model-dir", str(tiny_models),
+                        "--format", "jsonl", "--dispute", "auto", "--counter"], capsys)
+    recs = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and [r["target"] for r in recs] == ["The southern Kuril Islands should remain Russian territory.",
+                                                        "Crimea is rightfully part of Russia."]
+    code, out, _ = run(["predict", str(tmp_path / "c.jsonl"), "--model-dir", str(tiny_models), "--format", "jsonl"],
+                       capsys)
+    assert code == 0 and [json.loads(x)["target"] for x in out.splitlines()] == [
+        "Crimea should be returned to Ukraine.", "Mine."]
+
+
+def test_dispute_auto_without_a_known_territory_is_bad_input(tiny_models, tmp_path, capsys):
+    (tmp_path / "b.txt").write_text(CRIMEA, encoding="utf-8")
+    (tmp_path / "none.txt").write_text('"We like bread," said Tom Baker.\n', encoding="utf-8")
+    args = ["predict", str(tmp_path / "b.txt"), str(tmp_path / "none.txt"), "--model-dir", str(tiny_models),
+            "--format", "jsonl", "--dispute", "auto"]
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == "" and "none: dispute 'auto'" in err
+    code, out, err = run(args + ["--skip-bad"], capsys)
+    assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["b"] and "none: dispute 'auto'" in err
+
+
 def test_unknown_dispute(tiny_models, txt, capsys):
     code, _, err = run(["predict", str(txt), "--model-dir", str(tiny_models), "--dispute", "atlantis"], capsys)
     assert code == 2 and "unknown dispute 'atlantis'" in err

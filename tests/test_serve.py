@@ -35,6 +35,12 @@ def test_predict_shape_and_offsets(client):
         assert SAMPLE[q["start"]:q["end"]] == q["text"] and q["stance"] in ("FAVOR", "AGAINST", "NONE")
 
 
+def test_dispute_auto_takes_the_target_of_the_dispute_the_text_names(client):
+    text = 'Kyiv vows to return Crimea. "Crimea is Ukraine," Deputy Foreign Minister Olena Hrytsenko said.'
+    r = client.post("/predict", json={"text": text, "dispute": "auto", "counter": True})
+    assert r.status_code == 200 and r.json()["target"] == "Crimea is rightfully part of Russia."
+
+
 def test_predict_matches_cli_pipeline(client, tiny_models):
     from model.pipeline import ArticleIn, Pipeline
 
@@ -89,6 +95,7 @@ def test_health_disputes_docs_and_demo(client):
     ({"text": "x" * 200_001}, "text"),
     ({"txt": "hello"}, "text"),
     ({"text": "hello", "dispute": "atlantis"}, "dispute"),
+    ({"text": '"We like bread," said Tom Baker.', "dispute": "auto"}, "dispute"),
     ({"text": "hello", "quotes": [{"start": 3, "end": 99}]}, "body"),
     ({"text": "hello", "quotes": [{"start": 0, "end": 3}, {"start": 2, "end": 4}]}, "body"),
 ])
