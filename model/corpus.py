@@ -44,15 +44,14 @@ def load_disputes(path: Path = DATA / "disputes.json") -> dict:
         return json.load(f)
 
 
-_DISPUTE_INDEX: dict[int, tuple[dict, re.Pattern, dict[str, set[str]], dict[str, set[str]]]] = {}
+_DISPUTE_INDEX: list = []  # [(disputes, pattern, names, parties)] for the disputes dict last asked about
 
 
 def _dispute_index(disputes: dict) -> tuple[re.Pattern, dict[str, set[str]], dict[str, set[str]]]:
     """One case-blind pattern for every territory name and party of every dispute, and which disputes each
-    (lower-cased) name and party belongs to; built once per disputes dict."""
-    hit = _DISPUTE_INDEX.get(id(disputes))
-    if hit is not None and hit[0] is disputes:
-        return hit[1:]
+    (lower-cased) name and party belongs to; built again only when another disputes dict comes."""
+    if _DISPUTE_INDEX and _DISPUTE_INDEX[0][0] is disputes:
+        return _DISPUTE_INDEX[0][1:]
     names: dict[str, set[str]] = collections.defaultdict(set)
     parties: dict[str, set[str]] = collections.defaultdict(set)
     for k, d in disputes.items():
@@ -63,7 +62,7 @@ def _dispute_index(disputes: dict) -> tuple[re.Pattern, dict[str, set[str]], dic
             parties[p.lower()].add(k)
     words = sorted({*names, *parties}, key=len, reverse=True)
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
-    _DISPUTE_INDEX[id(disputes)] = (disputes, pattern, names, parties)
+    _DISPUTE_INDEX[:] = [(disputes, pattern, names, parties)]
     return pattern, names, parties
 
 
