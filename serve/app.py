@@ -89,19 +89,21 @@ class ArticleOut(BaseModel):
     quotes: list[QuoteOut]
 
 
+def _bad_dispute(msg: str) -> HTTPException:
+    return HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": msg, "type": "value_error"}])
+
+
 def _article_in(req: ArticleRequest, disputes: dict, index: int = 0) -> ArticleIn:
     target = req.target
     dispute = req.dispute
     if target is None and dispute == "auto":
         dispute = detect_dispute(req.text, disputes)
         if dispute is None:
-            raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": "dispute 'auto': the text names no "
-                                              "territory of a known dispute; give a target or a dispute",
-                                              "type": "value_error"}])
+            raise _bad_dispute("dispute 'auto': the text names no territory of a known dispute; give a target or a "
+                               "dispute")
     if target is None and dispute is not None:
         if dispute not in disputes:
-            raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": f"unknown dispute {dispute!r}",
-                                              "type": "value_error"}])
+            raise _bad_dispute(f"unknown dispute {dispute!r}")
         target = disputes[dispute]["counter" if req.counter else "claim"]
     spans = [(q.start, q.end) for q in req.quotes] if req.quotes is not None else None
     return ArticleIn(req.id or str(index), req.text, target, spans)
