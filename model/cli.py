@@ -86,7 +86,7 @@ def run_predict(a: argparse.Namespace) -> int:
     except InputError as e:
         return fail(str(e))
     inputs = read_inputs(a.inputs, resolve)
-    if a.dispute == "auto" and not a.target:
+    if a.dispute == "auto":  # (--target and --dispute exclude each other)
         kept = []
         for art in inputs.articles:
             try:

@@ -44,26 +44,24 @@ def load_disputes(path: Path = DATA / "disputes.json") -> dict:
         return json.load(f)
 
 
-_DISPUTE_INDEX: list = []  # [(disputes, pattern, names, parties)] for the disputes dict last asked about
+_DISPUTE_INDEX: list = []  # [(disputes, pattern, names)] for the disputes dict last asked about
 
 
-def _dispute_index(disputes: dict) -> tuple[re.Pattern, dict[str, set[str]], dict[str, set[str]]]:
+def _dispute_index(disputes: dict) -> tuple[re.Pattern, dict[str, set[str]]]:
     """One case-blind pattern for every territory name and party of every dispute, and which disputes each
-    (lower-cased) name and party belongs to; built again only when another disputes dict comes."""
+    (lower-cased) territory name belongs to; built again only when another disputes dict comes."""
     if _DISPUTE_INDEX and _DISPUTE_INDEX[0][0] is disputes:
         return _DISPUTE_INDEX[0][1:]
     names: dict[str, set[str]] = collections.defaultdict(set)
-    parties: dict[str, set[str]] = collections.defaultdict(set)
     for k, d in disputes.items():
         for n in [*d.get("territory_names", []), *re.split(r"[/()]", d.get("name", ""))]:
             if n.strip() and not n.lower().startswith("the "):  # not "the island"
                 names[n.strip().lower()].add(k)
-        for p in d.get("parties", []):
-            parties[p.lower()].add(k)
-    words = sorted({*names, *parties}, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
-    _DISPUTE_INDEX[:] = [(disputes, pattern, names, parties)]
-    return pattern, names, parties
+    parties = {p.lower() for d in disputes.values() for p in d.get("parties", [])}
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted({*names, *parties}, key=len, reverse=True))
+                         + r")\b", re.I)
+    _DISPUTE_INDEX[:] = [(disputes, pattern, names)]
+    return pattern, names
 
 
 def detect_dispute(text: str, disputes: dict) -> str | None:
@@ -71,7 +69,7 @@ def detect_dispute(text: str, disputes: dict) -> str | None:
     each time the party named least often is named (so that an article about "the islands" between Japan
     and Russia still finds the Kurils); None when no dispute scores. On the corpus's 380 articles it
     finds the annotated dispute for 369, none for 6 and another for 5."""
-    pattern, names, parties = _dispute_index(disputes)
+    pattern, names = _dispute_index(disputes)
     seen = collections.Counter(m.group().lower() for m in pattern.finditer(text))
     best, top = None, 0.0
     for k, d in disputes.items():

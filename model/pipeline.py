@@ -56,12 +56,10 @@ class Decoded:
     the decoded text, so that such marks and apostrophes are what they stand for; every offset it returns
     is mapped back, and a quote's text is the decoded one."""
 
-    def __init__(self, raw: str):
+    def __init__(self, raw: str, refs: list[tuple[re.Match, str]]):
+        """refs: the character references of raw in order, each with what it decodes to (see of)."""
         parts, self.starts, self.ends, last = [], [], [], 0
-        for m in ENTITY_RE.finditer(raw):
-            dec = html.unescape(m.group())
-            if dec == m.group():
-                continue  # not a character reference that HTML knows ("&Q;")
+        for m, dec in refs:
             parts += [raw[last:m.start()], dec]
             self.starts += [*range(last, m.start()), *[m.start()] * len(dec)]
             self.ends += [*range(last + 1, m.start() + 1), *[m.end()] * len(dec)]
@@ -73,9 +71,12 @@ class Decoded:
 
     @staticmethod
     def of(raw: str) -> Decoded | None:
-        """None when raw has no character reference to decode (nearly always: no copy made)."""
-        return Decoded(raw) if "&" in raw and any(html.unescape(m.group()) != m.group()
-                                                   for m in ENTITY_RE.finditer(raw)) else None
+        """None when raw has no character reference that HTML knows ("&Q;" is none): nearly always, and
+        then no copy is made."""
+        if "&" not in raw:
+            return None
+        refs = [(m, dec) for m in ENTITY_RE.finditer(raw) if (dec := html.unescape(m.group())) != m.group()]
+        return Decoded(raw, refs) if refs else None
 
     def to_raw(self, s: int, e: int) -> tuple[int, int]:
         """Decoded offsets [s, e) -> the raw text's: from the first character's start to the last one's end."""
