@@ -355,17 +355,26 @@ def default_coef() -> list[float]:
     return [w[f] for f in FEATURES]
 
 
+# a line that links to another page: "Read more: Kunashir residents: 'Nobody asked us'", "Related: "Manila
+# summons envoy"" (what is in marks there is the linked page's title)
+LINK_LINE_RE = re.compile(r"[^\S\n]*(?:related|read more|read also|also read|see also|more on this|further reading)"
+                          r"[^\S\n]*[:|]", re.I)
+
+
 def detect(text: str, qfilter: QuoteFilter | None = None, cues: lexicon.CueIndex | None = None) -> list[Span]:
-    """The quotations of an article: scanned spans with kinds, minus those the filter rejects; cues: the
-    text's CueIndex where the caller has built it already."""
+    """The quotations of an article: scanned spans with kinds, minus those the filter rejects and those on
+    a line that links to another page; cues: the text's CueIndex where the caller has built it already."""
     spans = scan(text)
     assign_kinds(text, spans)
     qfilter = qfilter or QuoteFilter()
-    kept, cues = [], cues or lexicon.CueIndex(text)
+    kept, cues, links = [], cues or lexicon.CueIndex(text), {}
     for sp in spans:
         sp.score = qfilter.prob(text, sp, cues)
         if sp.score >= qfilter.threshold:
-            kept.append(sp)
+            if sp.para_start not in links:
+                links[sp.para_start] = bool(LINK_LINE_RE.match(text, sp.para_start))
+            if not links[sp.para_start]:
+                kept.append(sp)
     return kept
 
 

@@ -67,6 +67,13 @@ def test_unbalanced_mark_runs_to_paragraph_end():
     assert contents(text) == ["We will wait for another generation"]
 
 
+@pytest.mark.parametrize("label", ["Related:", "READ MORE:", "Read more |", "See also:", "Also read:"])
+def test_a_link_line_holds_a_title_not_a_quote(label):
+    text = (f'"We will not be intimidated," the spokesman said.\n\n{label} "Manila summons Chinese envoy over '
+            f'shoal incident"\n\n"The shoal is ours," he added.')
+    assert contents(text, QuoteFilter(threshold=0.0)) == ["We will not be intimidated,", "The shoal is ours,"]
+
+
 def test_no_quotes_and_empty_text():
     assert detect("") == []
     assert detect("The talks resumed on Tuesday in Moscow.") == []
