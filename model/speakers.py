@@ -499,8 +499,9 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             if ent is None:
                 ent = Entity(len(ents), m.text, "description")
                 ents.append(ent)
-        elif DOC_RE.match(m.text):  # "a statement from the Guyana Defence Force": the issuer speaks
-            issuer = DOC_RE.match(m.text).group(1)
+        elif DOC_RE.match(m.text) or _named_issuer(m.text):  # "a statement from the Guyana Defence Force",
+            # "A Russian Defence Ministry statement": the issuer speaks
+            issuer = DOC_RE.match(m.text).group(1) if DOC_RE.match(m.text) else _named_issuer(m.text)
             key = _org_key(issuer)
             ent = by_org.get(key) or _resolve_org(Mention(m.start, m.end, "the " + issuer, "organisation"), recent)
             if ent is None:
@@ -524,6 +525,22 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
 
 DOC_RE = re.compile(r"(?:an?|the)\s+(?:[\w-]+\s+)?(?:statement|report|commentary|communique|letter|release|note|"
                     r"editorial|memo)\s+(?:from|by|of)\s+(.+)$", re.I)
+DOC_ISSUER_RE = re.compile(r"(?:an?|the)\s+((?:[\w'’-]+\s+){1,4}?)(?:statement|communique|release|commentary)$", re.I)
+
+
+def _named_issuer(text: str) -> str | None:
+    """The named organisation before a document word: "A Russian Defence Ministry statement" -> "Russian
+    Defence Ministry", "the Foreign Office's statement" -> "Foreign Office"; None for "a ministry statement"
+    (no name) or "a joint statement"."""
+    mm = DOC_ISSUER_RE.match(text)
+    if not mm:
+        return None
+    words = mm.group(1).split()
+    if _bare(words[-1]) not in lexicon.ORG_NOUNS or not any(w[:1].isupper() for w in words):
+        return None
+    return re.sub(r"['’]s$", "", mm.group(1).strip())  # "the Foreign Office's statement"
+
+
 OBJECT_RE = re.compile(r"\b(?:of|to|for|with|by|from|about|in|on|at|told|asked|than)\s+(?:the\s+)?$", re.I)
 
 

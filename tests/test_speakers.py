@@ -33,6 +33,8 @@ def speakers_of(pipe, text):
     ('"The question is closed," Kremlin Spokesman Pavel Orlov told reporters.', "Pavel Orlov"),
     ('"The question is closed," the Ministry of Foreign Affairs said.', "Ministry of Foreign Affairs"),
     ('"We strongly protest," South Korea\'s foreign ministry said.', "South Korea's foreign ministry"),
+    ('A Russian Defence Ministry statement said 500 troops took part.\n\nThe ministry called the drills '
+     '"routine combat training".', "Russian Defence Ministry"),
     ('Kenji Hoshino, 82, left Shikotan as a boy. Yuri Antonov runs the port.\n\n'
      '"I want to see my mother\'s grave," said the 82-year-old.', "Kenji Hoshino"),
 ])
