@@ -69,7 +69,10 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int,
 
 def _is_sentence_start(text: str, pos: int) -> bool:
     before = text[max(0, pos - 4):pos].rstrip(" \t\"“‘'«„")
-    return not before or before[-1] in ".!?\n:—–" or pos == 0
+    return not before or (before[-1] in ".!?\n:—–" and not ABBREVIATION_END_RE.search(text, max(0, pos - 8), pos)) or pos == 0
+
+
+ABBREVIATION_END_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Adm|Prof|St|Rev|Jr|Sr|[A-Z])\.\s+$")
 
 
 class InQuotes:
@@ -667,7 +670,8 @@ CAND_FEATURES = ("bias", "after", "log_gap_words", "same_para", "cue_adjacent", 
                  "is_name", "is_pronoun", "is_description", "is_org", "colon_pattern", "according_to",
                  "object_of_told", "gap_sentence_break", "carry_over", "gap_le3", "first_after", "last_before",
                  "in_prev_para", "subject_position", "possessive", "subject_of_cue", "after_cue",
-                 "subject_cue_before_quote", "mention_in_sentence", "pronoun_resolved_name")
+                 "subject_cue_before_quote", "mention_in_sentence", "pronoun_resolved_name", "sentence_subject_mid",
+                 "embedded_subject")
 
 
 @dataclass
@@ -689,7 +693,9 @@ def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
             float("according to" in low_before[-20:]), float(bool(OBJECT_END_RE.search(low_before))),
             float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
             float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
-            float(cue_before and bool(AFTER_CUE_RE.search(low_before))))
+            float(cue_before and bool(AFTER_CUE_RE.search(low_before))),
+            # "said (that) Trump is ...": the subject of what somebody said, not a speaker
+            float(cue_before and bool(CUE_THAT_END_RE.search(low_before)) and bool(VERB_NEXT_RE.match(text, m.end))))
 
 
 def _word_char(c: str) -> bool:
@@ -699,9 +705,10 @@ def _word_char(c: str) -> bool:
 
 def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_first_after: bool,
                        is_last_before: bool, carry: bool, para_of, cues: lexicon.CueIndex, memo: dict,
-                       resolved_name: bool = False) -> Candidate:
+                       resolved_name: bool = False, prev_end: int | None = None) -> Candidate:
     """q: (content start, content end, paragraph start, paragraph end); cues: the text's CueIndex;
-    memo: mention start -> (mention_features, the mention's paragraph), shared by the quotes of one article."""
+    memo: mention start -> (mention_features, the mention's paragraph), shared by the quotes of one article;
+    prev_end: the end of the article's mention before m (-1: none; None: not known)."""
     qs, qe, ps, pe = q
     after = m.start >= qe
     gs, ge = (qe, m.start) if after else (m.end, qs)
@@ -710,7 +717,7 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
     mf = memo.get(m.start)
     if mf is None:
         mf = memo[m.start] = mention_features(text, m, cues) + (para_of(m.start),)
-    near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue, m_para = mf
+    near_cue, cue_adjacent, according_to, object_of, sentence_start, possessive, subj, after_cue, embedded, m_para = mf
     gap_cue = cues.first(gs, ge)
     cue = None if carry else gap_cue or near_cue
     brk = bool(GAP_BREAK_RE.search(gap))  # a sentence ends between the quote and the mention
@@ -742,8 +749,19 @@ def candidate_features(text: str, q: tuple[int, int, int, int], m: Mention, is_f
         float(subj and not after and not brk),
         float(not brk and words <= 40),
         float(m.kind == "pronoun" and resolved_name),
+        # a quote that opens inside a sentence ("Gingrich dismissed Estonia as being in the 'suburbs'"): the
+        # sentence's subject speaks, not the nearer object
+        float(not after and not brk and prev_end is not None and _opens_mid_sentence(text, qs)
+              and (prev_end < 0 or bool(SENTENCE_OR_LINE_RE.search(text, prev_end, m.start)))),
+        embedded,
     ]
     return Candidate(m, f, cue)
+
+
+def _opens_mid_sentence(text: str, qs: int) -> bool:
+    """The quote's opening mark follows a word or a comma, not a sentence end, a colon or a paragraph start."""
+    c = text[max(0, qs - 8):qs].rstrip(" \t\"“‘'«„`")[-1:]
+    return c.isalnum() or c == ","
 
 
 SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?)?,?\s+"
@@ -753,7 +771,14 @@ AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key
                           + r"|according to)\s+(?:[\w-]+\s+){0,2}$")  # "said mum-of-three Sandrine Bertin"
 
 
-GAP_BREAK_RE = re.compile(r"[.!?][\"”’']?\s")
+CUE_THAT_END_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\s+(?:that\s+)?$")
+VERB_NEXT_RE = re.compile(r"\s+(?:\w+ly\s+)?(?:is|was|were|are|has|had|have|would|will|could|can|should|did|does|do|"
+                          r"might|must|may|\w+ed)\b")
+# a sentence end: not the full stop of "Mr." or "Sen." or of an initial ("U.S.", "J. Smith")
+_NOT_ABBREVIATION = "".join(rf"(?<!\b{a})" for a in ("Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col",
+                                                     "Capt", "Adm", "Prof", "St", "Rev", "Jr", "Sr", "[A-Z]"))
+GAP_BREAK_RE = re.compile(rf"(?:[!?]|{_NOT_ABBREVIATION}\.)[\"”’']?\s")
+SENTENCE_OR_LINE_RE = re.compile(rf"(?:[!?]|{_NOT_ABBREVIATION}\.)[\"”’']?\s|\n")
 SAID_END_RE = re.compile(r"\b(said|says|told|added)\s+$")
 MARK_RE = re.compile(r"[\"“”«»„]")
 COLON_END_RE = re.compile(r":\s*[\"“«„‘']?$")
@@ -828,17 +853,20 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
     hi = min(len(text), qe + 250)
     i = bisect.bisect_left(starts, lo)
     near, prev_para = [], para_of(max(0, ps - 1))
+    prev_end = {}  # mention start -> end of the mention before it (-1: none)
     while i < len(mentions) and mentions[i].start < hi:
         m = mentions[i]
         if not (qs <= m.start < qe) and (m.start >= ps or para_of(m.start) == prev_para):
             near.append(m)
+            prev_end[m.start] = mentions[i - 1].end if i else -1
         i += 1
     near = [m for m in near if m.start < pe or m.start < qs]
     after = [m for m in near if m.start >= qe][:MAX_AFTER]
     before = [m for m in near if m.end <= qs][-MAX_BEFORE:]
     near = before + after
     cands = [candidate_features(text, q, m, m is (after[0] if after else None), m is (before[-1] if before else None),
-                                False, para_of, cues, memo, ents[m.entity].kind == "person") for m in near]
+                                False, para_of, cues, memo, ents[m.entity].kind == "person", prev_end[m.start])
+             for m in near]
     if prev is not None and all(prev.start != m.start for m in near):
         cands.append(candidate_features(text, q, prev, False, False, True, para_of, cues, memo,
                                         ents[prev.entity].kind == "person"))

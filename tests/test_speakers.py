@@ -306,3 +306,37 @@ def test_decoded_offsets_stay_inside_the_text_as_given(pipe, text):
         assert 0 <= q.start <= q.end <= len(text)
         for sp in (q.speaker_mention, q.cue):
             assert sp is None or 0 <= sp.start <= sp.end <= len(text)
+
+
+@pytest.mark.parametrize("text, quote, flags", [
+    # the sentence's subject, not the nearer object, for a quote that opens inside the sentence
+    ("Meg Whitman, a former candidate for governor, labeled Mr. Trump 'unfit to be president.'",
+     "unfit to be president.", {"Meg Whitman": (1, 0), "Trump": (0, 0)}),
+    # the subject of what somebody said is not a speaker
+    ('The email said that Donald Trump is "rattled by the polls" now.', "rattled by the polls",
+     {"Donald Trump": (0, 1)}),
+])
+def test_subject_and_embedded_subject_features(text, quote, flags):
+    from model.lexicon import CueIndex
+    from model.speakers import CAND_FEATURES, Paragraphs, candidates_for
+
+    qs = text.index(quote)
+    q = (qs, qs + len(quote), 0, len(text))
+    mentions, _ = find_mentions(text, [q[:2]])
+    from model.speakers import cluster
+    ents = cluster(text, mentions, {})
+    cands = candidates_for(text, q, mentions, [m.start for m in mentions], None, Paragraphs(text), ents,
+                           CueIndex(text), {})
+    got = {c.mention.text.replace("Mr. ", ""): (c.feats[CAND_FEATURES.index("sentence_subject_mid")],
+                                                c.feats[CAND_FEATURES.index("embedded_subject")]) for c in cands}
+    assert {k: got[k] for k in flags} == flags
+
+
+@pytest.mark.parametrize("gap, ends", [("labeled Mr. Trump", False), ("the U.S. envoy and Sen. Reid", False),
+                                       ("met J. Smith", False), ("it ended. Then", True), ("he said! And", True),
+                                       ("at 5 p.m. Then", True)])
+def test_a_sentence_does_not_end_at_an_abbreviation(gap, ends):
+    from model.speakers import GAP_BREAK_RE, _is_sentence_start
+
+    assert bool(GAP_BREAK_RE.search(gap)) == ends
+    assert _is_sentence_start(gap, gap.rindex(" ") + 1) == ends  # the last word starts a sentence only after a real end
