@@ -299,11 +299,11 @@ def span_features(text: str, sp: Span, cues: lexicon.CueIndex) -> list[float]:
     ]
 
 
-SENTENCE_BREAK_RE = re.compile(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'«„])")
+SENTENCE_BREAK_RE = re.compile(rf"{lexicon.SENTENCE_STOP}[\"”’']?\s+(?=[A-Z“\"‘'«„])")
 
 
 NONSPACE_RE = re.compile(r"\S")
-SENTENCE_END_RE = re.compile(r"[.!?](?=[\"”’'»]?\s+[A-Z“\"‘'«„]|[\"”’'»]?$)")
+SENTENCE_END_RE = re.compile(rf"{lexicon.SENTENCE_STOP}(?=[\"”’'»]?\s+[A-Z“\"‘'«„]|[\"”’'»]?$)")
 
 
 def _sentence_start(text: str, sp: Span) -> int:

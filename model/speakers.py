@@ -22,7 +22,7 @@ from model import lexicon
 from model.quotes import header_end
 from model.types import Mention
 
-TOKEN_RE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Adm|Prof|St|Rev|Jr|Sr)\.|[A-Z]\.(?=\s*[A-Z])|"
+TOKEN_RE = re.compile(rf"(?:{'|'.join(lexicon.ABBREVIATIONS)})\.|[A-Z]\.(?=\s*[A-Z])|"
                       r"[^\W\d_][\w'’-]*|\d[\d,.]*|\S")
 PARTICLES = {"de", "da", "van", "von", "bin", "bint", "al", "el", "del", "der", "le", "la", "dos", "das", "ibn",
              "di", "du", "ter", "ten", "abu", "y"}
@@ -72,7 +72,7 @@ def _is_sentence_start(text: str, pos: int) -> bool:
     return not before or (before[-1] in ".!?\n:—–" and not ABBREVIATION_END_RE.search(text, max(0, pos - 8), pos)) or pos == 0
 
 
-ABBREVIATION_END_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Adm|Prof|St|Rev|Jr|Sr|[A-Z])\.\s+$")
+ABBREVIATION_END_RE = re.compile(rf"\b(?:{'|'.join(lexicon.ABBREVIATIONS)}|[A-Z])\.\s+$")
 
 
 class InQuotes:
@@ -774,11 +774,8 @@ AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key
 CUE_THAT_END_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\s+(?:that\s+)?$")
 VERB_NEXT_RE = re.compile(r"\s+(?:\w+ly\s+)?(?:is|was|were|are|has|had|have|would|will|could|can|should|did|does|do|"
                           r"might|must|may|\w+ed)\b")
-# a sentence end: not the full stop of "Mr." or "Sen." or of an initial ("U.S.", "J. Smith")
-_NOT_ABBREVIATION = "".join(rf"(?<!\b{a})" for a in ("Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col",
-                                                     "Capt", "Adm", "Prof", "St", "Rev", "Jr", "Sr", "[A-Z]"))
-GAP_BREAK_RE = re.compile(rf"(?:[!?]|{_NOT_ABBREVIATION}\.)[\"”’']?\s")
-SENTENCE_OR_LINE_RE = re.compile(rf"(?:[!?]|{_NOT_ABBREVIATION}\.)[\"”’']?\s|\n")
+GAP_BREAK_RE = re.compile(rf"{lexicon.SENTENCE_STOP}[\"”’']?\s")
+SENTENCE_OR_LINE_RE = re.compile(rf"{lexicon.SENTENCE_STOP}[\"”’']?\s|\n")
 SAID_END_RE = re.compile(r"\b(said|says|told|added)\s+$")
 MARK_RE = re.compile(r"[\"“”«»„]")
 COLON_END_RE = re.compile(r":\s*[\"“«„‘']?$")
