@@ -242,7 +242,9 @@ DOC_HEADS = {"article", "ruling", "report", "study", "editorial", "letter", "mem
              "email", "speech"} - lexicon.ROLE_NOUNS - lexicon.ORG_NOUNS  # ("report" and "commentary" are heads already)
 # documents speak only as the subject of a cue ("said the ruling"), and not after a possessive ("the ministry's
 # report": the ministry speaks)
-DESC_HEADS = ({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
+PARTY_MEMBERS = {"Democrat", "Democrats", "Republican", "Republicans"}  # "a New Hampshire Democrat said"
+DESC_HEADS = (({r for r in lexicon.ROLE_NOUNS | lexicon.ORG_NOUNS if " " not in r} - lexicon.MEDIA_WORDS) | DOC_HEADS
+              | PARTY_MEMBERS)
 _HEAD = "(?:" + "|".join(sorted(DESC_HEADS, key=len, reverse=True)) + ")"
 _SP = r"[^\S\n]+"  # a space within a line: a mention never runs over a line break
 _PRE = r"(?!(?:with|of|to|for|and|or|in|on|at|by|from|said|says|told|who|that|is|was|has|the|a|an)\b)"

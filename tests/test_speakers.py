@@ -33,6 +33,7 @@ def speakers_of(pipe, text):
     ('"The question is closed," Kremlin Spokesman Pavel Orlov told reporters.', "Pavel Orlov"),
     ('"The question is closed," the Ministry of Foreign Affairs said.', "Ministry of Foreign Affairs"),
     ('"We strongly protest," South Korea\'s foreign ministry said.', "South Korea's foreign ministry"),
+    ('"The numbers do not add up," added a New Hampshire Democrat.', "a New Hampshire Democrat"),
     ('A Russian Defence Ministry statement said 500 troops took part.\n\nThe ministry called the drills '
      '"routine combat training".', "Russian Defence Ministry"),
     ('Kenji Hoshino, 82, left Shikotan as a boy. Yuri Antonov runs the port.\n\n'
