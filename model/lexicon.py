@@ -35,7 +35,8 @@ CUE_SET = frozenset(CUE_VERBS)
 # a sentence's final stop: "!", "?" or a full stop that does not end "Mr." or "Sen." or an initial ("U.S.", "J. Smith")
 ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Capt", "Adm", "Prof", "St", "Rev",
                  "Jr", "Sr")
-SENTENCE_STOP = "(?:[!?]|" + "".join(rf"(?<!\b{a})" for a in (*ABBREVIATIONS, "[A-Z]")) + r"\.)"
+SENTENCE_STOP = r"(?:[!?]|\." + "".join(rf"(?<!\b{a}\.)" for a in (*ABBREVIATIONS, "[A-Z]")) + ")"  # the
+# look-behinds run only where a full stop matched
 WORD_RE = re.compile(r"[A-Za-z]+")
 PHRASE_RE = re.compile("|".join(re.escape(p) for p in CUE_PHRASES), re.I)
 

@@ -34,6 +34,9 @@ def speakers_of(pipe, text):
     ('"The question is closed," the Ministry of Foreign Affairs said.', "Ministry of Foreign Affairs"),
     ('"We strongly protest," South Korea\'s foreign ministry said.', "South Korea's foreign ministry"),
     ('"The numbers do not add up," added a New Hampshire Democrat.', "a New Hampshire Democrat"),
+    # any noun heads a phrase that is a speech verb's subject or its inverted subject
+    ('"It was very nice," the gambling tycoon told Reuters.', "the gambling tycoon"),
+    ('"The boats come every night," said an old cannery foreman.', "an old cannery foreman"),
     ('A Russian Defence Ministry statement said 500 troops took part.\n\nThe ministry called the drills '
      '"routine combat training".', "Russian Defence Ministry"),
     ('Kenji Hoshino, 82, left Shikotan as a boy. Yuri Antonov runs the port.\n\n'
