@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.corpus import detect_dispute, load_disputes
+from model.corpus import load_disputes
 
 
 def fail(msg: str, code: int = 2) -> int:
@@ -50,33 +50,10 @@ def add_predict_args(ap: argparse.ArgumentParser) -> None:
                     "within 0.01 macro-F1 (see the README)")
 
 
-def target_resolver(disputes: dict, counter: bool = False):
-    """resolve(target, dispute, text): the target statement, from itself or from a dispute's key; dispute
-    "auto" reads the text for its dispute (detect_dispute). InputError names what is wrong."""
-    from model.io import InputError
-
-    def resolve(target: str | None, dispute: str | None, text: str | None = None) -> str | None:
-        if target:
-            return target
-        if dispute is None:
-            return None
-        if dispute == "auto":
-            if text is None:
-                return None  # decided per article, once its text is read
-            dispute = detect_dispute(text, disputes)
-            if dispute is None:
-                raise InputError("dispute 'auto': the text names no territory of a known dispute; give a target or "
-                                 "a dispute")
-        if dispute not in disputes:
-            raise InputError(f"unknown dispute {dispute!r}; known: auto, {', '.join(sorted(disputes))}")
-        return disputes[dispute]["counter" if counter else "claim"]
-    return resolve
-
-
 def run_predict(a: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from model.io import InputError, default_format, read_inputs, write_output
+    from model.io import InputError, default_format, read_inputs, target_resolver, write_output
     from model.pipeline import ModelMissing, Pipeline
 
     disputes = load_disputes()

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.corpus import detect_dispute
 from model.pipeline import ArticleIn
 
 MAX_TEXT = 200_000  # characters per article, the same limit as the endpoint
@@ -164,3 +165,24 @@ def write_output(articles, fmt: str, out) -> None:
 
 def default_format(output: str | None) -> str:
     return "table" if output is None and sys.stdout.isatty() else "jsonl"
+
+
+def target_resolver(disputes: dict, counter: bool = False):
+    """resolve(target, dispute, text): the target statement, from itself or from a dispute's key; dispute
+    "auto" reads the text for its dispute (detect_dispute). InputError names what is wrong."""
+    def resolve(target: str | None, dispute: str | None, text: str | None = None) -> str | None:
+        if target:
+            return target
+        if dispute is None:
+            return None
+        if dispute == "auto":
+            if text is None:
+                return None  # decided per article, once its text is read
+            dispute = detect_dispute(text, disputes)
+            if dispute is None:
+                raise InputError("dispute 'auto': the text names no territory of a known dispute; give a target or "
+                                 "a dispute")
+        if dispute not in disputes:
+            raise InputError(f"unknown dispute {dispute!r}; known: auto, {', '.join(sorted(disputes))}")
+        return disputes[dispute]["counter" if counter else "claim"]
+    return resolve

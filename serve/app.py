@@ -18,8 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from model import __version__
-from model.corpus import detect_dispute
-from model.io import MAX_TEXT
+from model.io import MAX_TEXT, InputError, target_resolver
 from model.pipeline import ArticleIn, Pipeline
 
 STATIC = Path(__file__).parent / "static"
@@ -94,17 +93,10 @@ def _bad_dispute(msg: str) -> HTTPException:
 
 
 def _article_in(req: ArticleRequest, disputes: dict, index: int = 0) -> ArticleIn:
-    target = req.target
-    dispute = req.dispute
-    if target is None and dispute == "auto":
-        dispute = detect_dispute(req.text, disputes)
-        if dispute is None:
-            raise _bad_dispute("dispute 'auto': the text names no territory of a known dispute; give a target or a "
-                               "dispute")
-    if target is None and dispute is not None:
-        if dispute not in disputes:
-            raise _bad_dispute(f"unknown dispute {dispute!r}")
-        target = disputes[dispute]["counter" if req.counter else "claim"]
+    try:  # the CLI's rules and messages for a target, a dispute key or "auto"
+        target = target_resolver(disputes, req.counter)(req.target, req.dispute, req.text)
+    except InputError as e:
+        raise _bad_dispute(str(e)) from None
     spans = [(q.start, q.end) for q in req.quotes] if req.quotes is not None else None
     return ArticleIn(req.id or str(index), req.text, target, spans)
 

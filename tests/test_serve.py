@@ -105,6 +105,12 @@ def test_bad_requests_get_422_with_the_field(client, payload, field):
     assert any(field in e["loc"] for e in r.json()["detail"]), r.json()
 
 
+def test_an_unknown_dispute_is_answered_as_the_cli_answers_it(client):
+    r = client.post("/predict", json={"text": "hello", "dispute": "atlantis"})
+    msg = r.json()["detail"][0]["msg"]
+    assert r.status_code == 422 and "unknown dispute 'atlantis'; known: auto," in msg and "kurils" in msg
+
+
 def test_malformed_json_and_big_bodies(client):
     r = client.post("/predict", content=b'{"text": "abc"', headers={"content-type": "application/json"})
     assert r.status_code == 422
