@@ -390,9 +390,10 @@ def _cue_noun_phrases(text: str, cues: lexicon.CueIndex) -> list[Mention]:
         b = NP_BEFORE_CUE_RE.search(text, max(0, s - 80), s)
         if b and _speaker_head(b.group(1)):
             out.append(Mention(b.start(1), b.end(1), b.group(1), "description"))
-        a = NP_AFTER_CUE_RE.match(text, e, min(len(text), e + 80))
-        if a and text[s:e].lower() in INVERTED_CUES and _speaker_head(a.group(1)):
-            out.append(Mention(a.start(1), a.end(1), a.group(1), "description"))
+        if text[s:e].lower() in INVERTED_CUES:
+            a = NP_AFTER_CUE_RE.match(text, e, min(len(text), e + 80))
+            if a and _speaker_head(a.group(1)):
+                out.append(Mention(a.start(1), a.end(1), a.group(1), "description"))
     return out
 
 
@@ -815,8 +816,6 @@ SUBJ_CUE_RE = re.compile(r"(?:,[^,\n]{2,60},|\s+(?:of|from|at)\s+[^,.;\n]{2,50}?
                          + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True)) + r")\b", re.I)
 AFTER_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(set(lexicon.CUE_VERBS), key=len, reverse=True))
                           + r"|according to)\s+(?:[\w-]+\s+){0,2}$")  # "said mum-of-three Sandrine Bertin"
-
-
 
 
 def _ends_with_cue(low: str) -> bool:
