@@ -123,7 +123,10 @@ class Pipeline:
     def quotes(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Quote]:
         """Stage 1 alone: the quotes of text (or the given spans) with their speakers. Text with HTML
         character references is read decoded (see Decoded); the offsets returned are text's own."""
-        dec = Decoded.of(text)
+        return self._read(text, spans, Decoded.of(text))
+
+    def _read(self, text: str, spans: list[tuple[int, int]] | None, dec: Decoded | None) -> list[Quote]:
+        """quotes(), with text's Decoded (or None) found already."""
         if dec is not None:
             spans = [dec.from_raw(s, e) for s, e in spans] if spans is not None else None
             out = self._quotes(dec.text, spans)
@@ -150,22 +153,22 @@ class Pipeline:
 
     def predict_batch(self, articles: list[ArticleIn], progress=None) -> list[Article]:
         """Stage 1 per article, then one batched stance pass over every quote of every article."""
-        out = []
-        for a in articles:
-            out.append(Article(a.id, a.text, a.target or default_target(self.disputes), quotes=self.quotes(a.text, a.spans)))
+        out, decs = [], [Decoded.of(a.text) for a in articles]
+        for a, dec in zip(articles, decs):
+            out.append(Article(a.id, a.text, a.target or default_target(self.disputes), quotes=self._read(a.text, a.spans, dec)))
             if progress is not None:
                 progress(1)
         if self.stance is not None:
-            self._label(out)
+            self._label(out, decs)
         return out
 
-    def _label(self, articles: list[Article]) -> None:
+    def _label(self, articles: list[Article], decs: list[Decoded | None]) -> None:
+        """Stance for every quote of articles; decs: each article's Decoded (or None)."""
         from model.stance import pair_text, sentence_context
 
         targets, texts, refs, groups = [], [], [], []
         ctx = self.stance.meta.get("hyperparameters", {}).get("context", True)
-        for k, art in enumerate(articles):
-            dec = Decoded.of(art.text)
+        for k, (art, dec) in enumerate(zip(articles, decs)):
             for q in art.quotes:
                 before, after = (sentence_context(dec.text, *dec.from_raw(q.start, q.end)) if dec is not None
                                  else sentence_context(art.text, q.start, q.end))

@@ -549,9 +549,8 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             if ent is None:
                 ent = Entity(len(ents), m.text, "description")
                 ents.append(ent)
-        elif DOC_RE.match(m.text) or _named_issuer(m.text):  # "a statement from the Guyana Defence Force",
+        elif (issuer := _issuer(m.text)) is not None:  # "a statement from the Guyana Defence Force",
             # "A Russian Defence Ministry statement": the issuer speaks
-            issuer = DOC_RE.match(m.text).group(1) if DOC_RE.match(m.text) else _named_issuer(m.text)
             key = _org_key(issuer)
             ent = by_org.get(key) or _resolve_org(Mention(m.start, m.end, "the " + issuer, "organisation"), recent)
             if ent is None:
@@ -578,10 +577,14 @@ DOC_RE = re.compile(r"(?:an?|the)\s+(?:[\w-]+\s+)?(?:statement|report|commentary
 DOC_ISSUER_RE = re.compile(r"(?:an?|the)\s+((?:[\w'’-]+\s+){1,4}?)(?:statement|communique|release|commentary)$", re.I)
 
 
-def _named_issuer(text: str) -> str | None:
-    """The named organisation before a document word: "A Russian Defence Ministry statement" -> "Russian
-    Defence Ministry", "the Foreign Office's statement" -> "Foreign Office"; None for "a ministry statement"
-    (no name) or "a joint statement"."""
+def _issuer(text: str) -> str | None:
+    """Who issued a document that speaks: "a statement from the Guyana Defence Force" -> "the Guyana Defence
+    Force"; the named organisation before the document word: "A Russian Defence Ministry statement" ->
+    "Russian Defence Ministry", "the Foreign Office's statement" -> "Foreign Office"; None for "a ministry
+    statement" (no name) or "a joint statement"."""
+    mm = DOC_RE.match(text)
+    if mm:
+        return mm.group(1)
     mm = DOC_ISSUER_RE.match(text)
     if not mm:
         return None
@@ -1099,9 +1102,10 @@ def ranker_examples(docs: list[dict]) -> tuple[list[list[float]], list[int], lis
     for doc in docs:
         text = doc["text"]
         quotes = sorted(doc["quotes"], key=lambda q: q["start"])
-        mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes])
+        cues = lexicon.CueIndex(text)
+        mentions, roles = find_mentions(text, [(q["start"], q["end"]) for q in quotes], cues)
         ents = cluster(text, mentions, roles)
-        starts, para_of, prev, cues, memo = [m.start for m in mentions], Paragraphs(text), None, lexicon.CueIndex(text), {}
+        starts, para_of, prev, memo = [m.start for m in mentions], Paragraphs(text), None, {}
         for q in quotes:
             gold = q.get("speaker_mention")
             if q.get("kind") == "headline" or not gold:

@@ -88,15 +88,11 @@ class ArticleOut(BaseModel):
     quotes: list[QuoteOut]
 
 
-def _bad_dispute(msg: str) -> HTTPException:
-    return HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": msg, "type": "value_error"}])
-
-
 def _article_in(req: ArticleRequest, disputes: dict, index: int = 0) -> ArticleIn:
     try:  # the CLI's rules and messages for a target, a dispute key or "auto"
         target = target_resolver(disputes, req.counter)(req.target, req.dispute, req.text)
     except InputError as e:
-        raise _bad_dispute(str(e)) from None
+        raise HTTPException(422, detail=[{"loc": ["body", "dispute"], "msg": str(e), "type": "value_error"}]) from None
     spans = [(q.start, q.end) for q in req.quotes] if req.quotes is not None else None
     return ArticleIn(req.id or str(index), req.text, target, spans)
 
