@@ -340,6 +340,8 @@ def find_mentions(text: str, quote_spans: list[tuple[int, int]], cues: lexicon.C
                 m.kind = "name"
             elif _cue_adjacent(text, m.start, m.end):
                 m.kind = "organisation" if m.kind == "place" else "name"  # "Tokyo said", "Hoshino said"
+            elif m.kind == "single" and _introduced_name(text, m.start, m.end)[0]:
+                m.kind = "name"  # "who gave only his first name, Zaza,"
             else:
                 continue
         if m.kind == "name":
@@ -485,6 +487,36 @@ def _with_partitive(text: str, m: Mention) -> Mention:
     return Mention(p.start(), m.end, text[p.start():m.end], "description")
 
 
+KIN = {"uncle": "m", "son": "m", "brother": "m", "father": "m", "husband": "m", "grandfather": "m", "grandson": "m",
+       "nephew": "m", "aunt": "f", "daughter": "f", "sister": "f", "mother": "f", "wife": "f", "grandmother": "f",
+       "granddaughter": "f", "niece": "f", "cousin": None, "friend": None, "neighbour": None, "neighbor": None}
+_GIVEN = r"(his|her|their)\s+(?:(?:first|family|last|given)\s+)?(?:name|surname)"
+NAMED_AS_RE = re.compile(  # "who gave only his first name, Zaza,", "asked to be identified only as Lamara"
+    rf"(?:\b(?:gave|gives|give|giving)\s+(?:only\s+)?{_GIVEN}(?:\s+only)?(?:\s+as|,)"
+    rf"|\b(?:identified|named|known)\s+(?:only\s+)?(?:as|by\s+{_GIVEN},))\s+$")
+KIN_BEFORE_RE = re.compile(rf"\b(?:[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir)\s+({'|'.join(KIN)}),?\s+$")  # "my uncle Raymond"
+SINGLE_AGE_RE = re.compile(r",\s+\d{1,3}[,.;)]")  # "the fisherman Baharuddin, 47,"
+INVERTED_BEFORE_RE = re.compile(r"\b(?:said|says|asked|added|replied|wrote)\s+$")
+
+
+def _introduced_name(text: str, s: int, e: int) -> tuple[str | None, str | None]:
+    """Whether a lone capitalised word is a person's name by how the text introduces it, and how:
+    ("named", gender) after "gave only his first name," or "identified only as"; ("kin", gender) after
+    "my uncle"; ("age", None) before an age ("Baharuddin, 47,"); ("inverted", None) after "asked" with a
+    stop after it. (None, None) otherwise."""
+    before = text[max(0, s - 70):s]
+    if mm := NAMED_AS_RE.search(before):
+        g = mm.group(1) or mm.group(2)
+        return "named", {"his": "m", "her": "f"}.get(g)
+    if mm := KIN_BEFORE_RE.search(before):
+        return "kin", KIN[mm.group(1)]
+    if SINGLE_AGE_RE.match(text, e):
+        return "age", None
+    if INVERTED_BEFORE_RE.search(before) and text[e:e + 1] in (",", "."):
+        return "inverted", None
+    return None, None
+
+
 NEXT_WORD_RE = re.compile(r"\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(\w+)")
 SAID_BEFORE_RE = re.compile(r"(?:according to|said|says)\s+$")
 
@@ -526,11 +558,22 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
     recent: list[tuple[int, Entity]] = []  # (position, entity) of persons and organisations, in order
     objects: set[int] = set()  # positions of mentions that are objects ("of Gauhati University", "told Reuters")
     last: Mention | None = None
+    done: list[Mention] = []  # the mentions clustered so far
     for m in mentions:
         if OBJECT_RE.search(text, max(0, m.start - 12), m.start):
             objects.add(m.start)
         if m.kind == "name":
-            ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
+            how, gender = _introduced_name(text, m.start, m.end)
+            host = next((x for x in reversed(done) if x.kind != "pronoun"), None) if how == "named" else None
+            if host is not None and host.start >= m.start - 250 and ents[host.entity].kind == "description":
+                ent = ents[host.entity]  # "a farmer who gave only his first name, Zaza": the farmer is Zaza
+                ent.name, ent.kind, ent.confirmed = m.text, "person", True
+                for w in m.text.lower().split():
+                    by_surname.setdefault(w, ent)
+            else:
+                ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
+            if gender and not ent.gender_strong:
+                ent.gender, ent.gender_strong = gender, True
             recent.append((m.start, ent))
         elif m.kind == "organisation":
             key = _org_key(m.text)
@@ -566,6 +609,7 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             recent.append((m.start, ent))
         m.entity = ent.id
         last = m
+        done.append(m)
         if m.kind != "pronoun":
             ent.seen[m.start] = (m.start, m.start in objects, bool(SUBJ_CUE_RE.match(text, m.end)))
         _apposition_roles(text, m, ent)

@@ -344,3 +344,18 @@ def test_a_sentence_does_not_end_at_an_abbreviation(gap, ends):
 
     assert bool(GAP_BREAK_RE.search(gap)) == ends
     assert _is_sentence_start(gap, gap.rindex(" ") + 1) == ends  # the last word starts a sentence only after a real end
+
+
+@pytest.mark.parametrize("text, speakers", [
+    # a lone first name that the text introduces as a name is the speaker's, and the description it names joins it
+    ('A farmer who gave only his first name, Tamaz, said the river had moved.\n\n'
+     '"We plant where we always planted," the farmer said.', ["Tamaz"]),
+    ('We reached a resident of the old town by phone; she asked to be identified only as Nino. '
+     '"The gates are shut," she told us.', ["Nino"]),
+    ('Ruslan Ardzinba runs the ferry. My cousin Madona lives across the river.\n\n'
+     '"Nobody crosses now," she said.', ["Madona"]),
+    ('In the port, the fisherman Darmawan, 51, mended a net. "This sea fed my father," he said.', ["Darmawan"]),
+    ('"Who will buy them now?" asked Levan, who grows tangerines.', ["Levan"]),
+])
+def test_a_lone_first_name_introduced_as_a_name_is_the_speaker(pipe, text, speakers):
+    assert [s for _, s in speakers_of(pipe, text)] == speakers
