@@ -34,7 +34,7 @@ CUE_SET = frozenset(CUE_VERBS)
 
 # a sentence's final stop: "!", "?" or a full stop that does not end "Mr." or "Sen." or an initial ("U.S.", "J. Smith")
 ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Capt", "Adm", "Prof", "St", "Rev",
-                 "Jr", "Sr")
+                 "Jr", "Sr", "Sgt", "Maj", "Cmdr", "Cpl", "Supt")
 SENTENCE_STOP = r"(?:[!?]|\." + "".join(rf"(?<!\b{a}\.)" for a in (*ABBREVIATIONS, "[A-Z]")) + ")"  # the
 # look-behinds run only where a full stop matched
 WORD_RE = re.compile(r"[A-Za-z]+")
@@ -158,6 +158,8 @@ TITLES = {
     "congressman", "congresswoman", "rev", "rev.", "father", "bishop", "head", "candidate", "nominee",
     "democratic", "republican", "frontrunner", "front-runner", "executive", "officer", "analyst", "rank", "class",
     "student", "fisherman", "veteran", "activist", "historian", "economist", "researcher",
+    "commodore", "brigadier", "corporal", "marshal", "superintendent", "constable", "sgt", "sgt.", "maj", "maj.",
+    "cmdr", "cmdr.", "cpl", "cpl.", "supt", "supt.", "nurse", "rabbi", "pastor", "reverend", "archbishop",
 }
 FEMALE_TITLES = {"mrs", "mrs.", "ms", "ms.", "spokeswoman", "chairwoman", "congresswoman", "assemblywoman",
                  "queen", "princess", "dame", "madam", "mother", "sister", "businesswoman"}

@@ -785,11 +785,21 @@ def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
     cue_before = cues.odd or cues.touches(ws, m.start) or (ws > 0 and _word_char(text[ws - 1]) and _word_char(text[ws]))
     return (near_cue, float(_cue_adjacent(text, m.start, m.end) or (cue_before and bool(SAID_END_RE.search(low_before)))),
             float("according to" in low_before[-20:]), float(bool(OBJECT_END_RE.search(low_before))),
-            float(_is_sentence_start(text, m.start) or text[max(0, m.start - 2):m.start].strip() in (",", "")),
+            float(_is_sentence_start(text, ts := _title_start(text, m.start)) or text[max(0, ts - 2):ts].strip() in (",", "")),
             float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
             float(cue_before and bool(AFTER_CUE_RE.search(low_before))),
             # "said (that) Trump is ...": the subject of what somebody said, not a speaker
             float(cue_before and _ends_with_cue(low_before) and bool(VERB_NEXT_RE.match(text, m.end))))
+
+
+TITLE_BEFORE_RE = re.compile(r"\b([A-Z][a-z]*\.?)[^\S\n]+$")
+
+
+def _title_start(text: str, start: int) -> int:
+    """Where the titles before a name start ("On Sunday, Pastor Bradley Cranston": at "Pastor"), else start."""
+    while (mm := TITLE_BEFORE_RE.search(text, max(0, start - 20), start)) and mm.group(1).lower() in lexicon.TITLES:
+        start = mm.start()
+    return start
 
 
 def _word_char(c: str) -> bool:

@@ -34,6 +34,7 @@ def speakers_of(pipe, text):
     ('"The question is closed," the Ministry of Foreign Affairs said.', "Ministry of Foreign Affairs"),
     ('"We strongly protest," South Korea\'s foreign ministry said.', "South Korea's foreign ministry"),
     ('"The numbers do not add up," added a New Hampshire Democrat.', "a New Hampshire Democrat"),
+    ('Commodore Rafael Ocampo said the patrols "will continue".', "Rafael Ocampo"),
     # any noun heads a phrase that is a speech verb's subject or its inverted subject
     ('"It was very nice," the gambling tycoon told Reuters.', "the gambling tycoon"),
     ('"The boats come every night," said an old cannery foreman.', "an old cannery foreman"),
@@ -359,3 +360,14 @@ def test_a_sentence_does_not_end_at_an_abbreviation(gap, ends):
 ])
 def test_a_lone_first_name_introduced_as_a_name_is_the_speaker(pipe, text, speakers):
     assert [s for _, s in speakers_of(pipe, text)] == speakers
+
+
+@pytest.mark.parametrize("text, subject", [("On Sunday, Pastor Bradley Owens stood at the pulpit.", 1.0),
+                                           ("Mr. Owens stood at the pulpit.", 1.0),
+                                           ("The vote went to Bradley Owens in May.", 0.0)])
+def test_a_name_after_its_titles_keeps_its_subject_position(text, subject):
+    from model.lexicon import CueIndex
+    from model.speakers import mention_features
+
+    m = next(m for m in find_mentions(text, [])[0] if m.text.endswith("Owens"))
+    assert mention_features(text, m, CueIndex(text))[4] == subject
