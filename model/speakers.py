@@ -988,7 +988,7 @@ def candidates_for(text: str, q: tuple[int, int, int, int], mentions: list[Menti
 ANTE_FEATURES = ("bias", "rank0", "rank1", "rank2", "rank3plus", "log_dist", "g_strong_match", "g_weak_match",
                  "g_unknown", "g_weak_mismatch", "g_strong_mismatch", "confirmed", "last_speaker",
                  "second_last_speaker", "last_is_object", "last_is_cue_subject", "same_para", "log_count",
-                 "role_match", "is_person", "is_org", "is_description", "rule_choice", "pronoun_plural")
+                 "role_match", "is_person", "is_org", "is_description", "rule_choice", "pronoun_plural", "first_person")
 
 
 def _resolvable(m: Mention) -> bool:
@@ -1016,6 +1016,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     last_seen: dict[int, tuple] = {}
     counts: dict[int, int] = {}
     person = want in ("m", "f")
+    first = next((i for i, _, org, _ in table if ents[i].kind == "person"), -1)  # the article's first person
     for k in range(bisect.bisect_left(starts, m.start - 3000), bisect.bisect_left(starts, m.start)):
         eid, pronoun, org, seen = table[k]
         if pronoun or (person and org):  # "she" is never a ministry
@@ -1026,7 +1027,10 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     last_spk = speakers_so_far[-1] if speakers_so_far else -1
     prev_spk = speakers_so_far[-2] if len(speakers_so_far) > 1 else -1
     out = []
-    for rank, ((pos, obj, subj), e, count) in enumerate(lasts[:8]):
+    top = lasts[:8]
+    if first >= 0 and first not in {e.id for _, e, _ in top} and ents[first].seen and min(ents[first].seen) < m.start:
+        top.append((ents[first].seen[max(p for p in ents[first].seen if p < m.start)], ents[first], 1))
+    for rank, ((pos, obj, subj), e, count) in enumerate(top):
         g = [0.0] * 5
         if want in ("m", "f"):
             if e.gender is None:
@@ -1040,7 +1044,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
              float(e.id == prev_spk), float(obj), float(subj), float(para_of(pos) == para_of(m.start)),
              math.log1p(count), float(bool(e.roles & wanted) or _org_words(e.name)[-1:] == (head,)),
              float(e.kind == "person"), float(e.kind == "organisation"), float(e.kind == "description"),
-             float(e.id == m.entity), float(want in ("p", "o"))]
+             float(e.id == m.entity), float(want in ("p", "o")), float(e.id == first)]
         out.append((e, f))
     return out
 

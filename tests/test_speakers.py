@@ -371,3 +371,20 @@ def test_a_name_after_its_titles_keeps_its_subject_position(text, subject):
 
     m = next(m for m in find_mentions(text, [])[0] if m.text.endswith("Owens"))
     assert mention_features(text, m, CueIndex(text))[4] == subject
+
+
+def test_the_articles_first_person_stays_an_antecedent_candidate():
+    """A profile introduces its subject first; many people later, "the retired teacher" may still be him."""
+    from model.speakers import ANTE_FEATURES, Paragraphs, antecedent_candidates, cluster, mention_table
+
+    pairs = [("Maria Kyriacou", "Nikos Stavrou"), ("Eleni Georgiou", "Petros Demetriou"), ("Sofia Ioannou", "Andreas Christou"),
+             ("Yiannis Pavlou", "Katerina Savva"), ("Costas Michael", "Elena Charalambous")]
+    others = " ".join(f"{n} spoke to {o}." for n, o in pairs)
+    text = f"Andreas Loizides remembers the sea. He was eleven in 1974.\n\n{others}\n\nThe retired teacher walks back."
+    mentions, roles = find_mentions(text, [])
+    ents = cluster(text, mentions, roles)
+    m = next(x for x in mentions if x.text == "The retired teacher")
+    cands = antecedent_candidates(text, m, ents, [], Paragraphs(text), [x.start for x in mentions],
+                                  mention_table(mentions, ents))
+    first = [f[ANTE_FEATURES.index("first_person")] for e, f in cands if e.name == "Andreas Loizides"]
+    assert len(cands) == 9 and first == [1.0]
