@@ -268,7 +268,8 @@ PRONOUN_RE = re.compile(r"\b(he|she|they|He|She|They|We|we|I|who|it|It)\b")
 
 
 DESC_VERB_RE = re.compile(r"(?:(?:has|have|had|is|was|were|will|would|could|can|read|reads|just)\b|"
-                          r"\w+ed\s+(?:the|a|an|that|to|at|on|in|its|his|her|their)\b)")
+                          r"\w+ed\s+(?:the|a|an|that|to|at|on|in|its|his|her|their)\b|"
+                          r"\w+ing\s+(?:the|a|an|his|her|their|its)\b)")  # "a student from Chiba holding a sign"
 
 
 def _trim_description(text: str, mm: re.Match) -> int:
@@ -292,10 +293,12 @@ def _with_relative(text: str, e: int) -> int:
     words = list(lexicon.WORD_RE.finditer(text, e, min(len(text), e + 120)))
     if not words or words[0].group().lower() not in REL_STARTS or text[e:words[0].start()] != " ":
         return e
-    for a, b in zip(words, words[1:]):
+    for i, (a, b) in enumerate(zip(words, words[1:])):
         if re.search(r"[^\w\s'’-]|\n", text[a.end():b.start()]):
             return e  # punctuation or a line break before any speech verb
         if b.group().lower() in lexicon.CUE_SET:
+            if a.group().lower() in ("and", "or"):  # "who has attended the meetings and asked not to be named said"
+                return words[i - 1].end() if i > 1 else e
             return a.end() if b is not words[1] else e
     return e
 

@@ -35,6 +35,11 @@ def speakers_of(pipe, text):
     ('"We strongly protest," South Korea\'s foreign ministry said.', "South Korea's foreign ministry"),
     ('"The numbers do not add up," added a New Hampshire Democrat.', "a New Hampshire Democrat"),
     ('Commodore Rafael Ocampo said the patrols "will continue".', "Rafael Ocampo"),
+    # a participle or a second verb after the description is not part of it
+    ('A student from Chiba holding a painted sign stood at the back. "The islands are ours," she said.',
+     "A student from Chiba"),
+    ('A Thai official who has attended the meetings and asked not to be named said the delays were "technical".',
+     "A Thai official who has attended the meetings"),
     # any noun heads a phrase that is a speech verb's subject or its inverted subject
     ('"It was very nice," the gambling tycoon told Reuters.', "the gambling tycoon"),
     ('"The boats come every night," said an old cannery foreman.', "an old cannery foreman"),
