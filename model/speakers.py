@@ -783,12 +783,14 @@ def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
     mention: one mention is a candidate for several quotes)."""
     ws = max(0, m.start - 30)
     low_before = text[ws:m.start].lower()
+    ts = _title_start(text, m.start)  # where the titles before a name start: "labeled Mr. Trump"
     near_cue = cues.first(max(0, m.start - 25), m.start) or cues.first(m.end, min(len(text), m.end + 30))
     # SAID_END_RE and AFTER_CUE_RE match only around a cue of the window (or a word that its start cuts)
     cue_before = cues.odd or cues.touches(ws, m.start) or (ws > 0 and _word_char(text[ws - 1]) and _word_char(text[ws]))
     return (near_cue, float(_cue_adjacent(text, m.start, m.end) or (cue_before and bool(SAID_END_RE.search(low_before)))),
-            float("according to" in low_before[-20:]), float(bool(OBJECT_END_RE.search(low_before))),
-            float(_is_sentence_start(text, ts := _title_start(text, m.start)) or text[max(0, ts - 2):ts].strip() in (",", "")),
+            float("according to" in low_before[-20:]),
+            float(bool(OBJECT_END_RE.search(low_before if ts == m.start else text[max(0, ts - 30):ts].lower()))),
+            float(_is_sentence_start(text, ts) or text[max(0, ts - 2):ts].strip() in (",", "")),
             float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
             float(cue_before and bool(AFTER_CUE_RE.search(low_before))),
             # "said (that) Trump is ...": the subject of what somebody said, not a speaker
@@ -895,7 +897,9 @@ SENTENCE_OR_LINE_RE = re.compile(rf"{lexicon.SENTENCE_STOP}[\"”’']?\s|\n")
 SAID_END_RE = re.compile(r"\b(said|says|told|added)\s+$")
 MARK_RE = re.compile(r"[\"“”«»„]")
 COLON_END_RE = re.compile(r":\s*[\"“«„‘']?$")
-OBJECT_END_RE = re.compile(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in)\s+$")
+OBJECT_END_RE = re.compile(r"\b(told|tell|tells|asked|to|with|by|for|of|from|about|against|in|"
+                           r"called|calls|labeled|labelled|described|describes|dubbed|branded|accused|accuses|"
+                           r"mocked|praised|urged|thanked|blamed)\s+$")  # "labeled Mr. Trump 'unfit'": an object
 
 
 class SpeakerRanker:

@@ -393,3 +393,14 @@ def test_the_articles_first_person_stays_an_antecedent_candidate():
                                   mention_table(mentions, ents))
     first = [f[ANTE_FEATURES.index("first_person")] for e, f in cands if e.name == "Andreas Loizides"]
     assert len(cands) == 9 and first == [1.0]
+
+
+@pytest.mark.parametrize("text, name, obj", [("Meg Whitman labeled Mr. Trump 'unfit to be president.'", "Trump", 1.0),
+                                             ("The senator called Hillary Clinton 'crooked' again.", "Hillary Clinton", 1.0),
+                                             ("Hillary Clinton called the plan 'reckless'.", "Hillary Clinton", 0.0)])
+def test_the_object_of_a_verb_of_naming_is_marked_as_an_object(text, name, obj):
+    from model.lexicon import CueIndex
+    from model.speakers import mention_features
+
+    m = next(m for m in find_mentions(text, [])[0] if m.text == name)
+    assert mention_features(text, m, CueIndex(text))[3] == obj
