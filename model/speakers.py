@@ -1004,16 +1004,24 @@ def _resolvable(m: Mention) -> bool:
         m.kind == "description" and low.split()[0] in ("the", "its", "his", "her", "their"))
 
 
-def mention_table(mentions: list[Mention], ents: list[Entity]) -> list[tuple[int, bool, bool, tuple | None]]:
-    """What antecedent_candidates reads of each clustered mention: (entity id, pronoun?, organisation?,
-    the entity's `seen` entry for it), built once per article."""
-    return [(x.entity, x.kind == "pronoun", ents[x.entity].kind == "organisation", ents[x.entity].seen.get(x.start))
-            for x in mentions]
+class MentionTable(list):
+    """What antecedent_candidates reads of each clustered mention: (entity id, pronoun?, organisation?, the
+    entity's `seen` entry for it); and `first`, the entity id of the article's first person (-1: none)."""
+    first: int = -1
+
+
+def mention_table(mentions: list[Mention], ents: list[Entity]) -> MentionTable:
+    """The article's MentionTable, built once per article."""
+    table = MentionTable((x.entity, x.kind == "pronoun", ents[x.entity].kind == "organisation",
+                          ents[x.entity].seen.get(x.start)) for x in mentions)
+    table.first = next((x.entity for x in mentions if ents[x.entity].kind == "person"), -1)
+    return table
 
 
 def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so_far: list[int], para_of,
-                          starts: list[int], table: list) -> list[tuple[Entity, list[float]]]:
-    """Entities mentioned in the 3,000 characters before m, with the features of each as m's antecedent.
+                          starts: list[int], table: MentionTable) -> list[tuple[Entity, list[float]]]:
+    """Entities mentioned in the 3,000 characters before m (the eight latest), and the article's first person
+    wherever it was, with the features of each as m's antecedent.
     speakers_so_far: the entity ids of the quotes' speakers so far, a repeat of the last one not added;
     starts and table: the mentions' starts and mention_table(mentions, ents), built once per article."""
     low = m.text.lower()
@@ -1023,7 +1031,7 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     last_seen: dict[int, tuple] = {}
     counts: dict[int, int] = {}
     person = want in ("m", "f")
-    first = next((i for i, _, org, _ in table if ents[i].kind == "person"), -1)  # the article's first person
+    first = table.first
     for k in range(bisect.bisect_left(starts, m.start - 3000), bisect.bisect_left(starts, m.start)):
         eid, pronoun, org, seen = table[k]
         if pronoun or (person and org):  # "she" is never a ministry
