@@ -27,8 +27,8 @@ CLOSERS = {
 QUOTE_CHARS = set("\"'“”‘’«»„‟‹›‚`")
 DOUBLE = {"“", "”", "„", "«", "»", "\"", "''", "``", "‟"}
 MARK_RE = re.compile(r"''|``|[\"“”„‟«»‘’'‹›‚]")
-OPEN_PUNCT = set("([{—–-/:;,")
-CLOSE_PUNCT = set(".,;:!?)]}—–-/…")
+OPEN_PUNCT = set("([{—–―-/:;,")
+CLOSE_PUNCT = set(".,;:!?)]}—–―-/…")
 PARA_RE = re.compile(r"[^\n]+")
 SPLIT_GAP_RE = re.compile(r",\s*(?:''|``|[\"“„«‘'‚‹])$")  # `"A," he said, "B"`: the gap ends ', "'
 

@@ -18,6 +18,9 @@ def contents(text, qf=None):
     ("«We will not give up the islands», he said.", "We will not give up the islands"),
     ("„We will not give up the islands“, sagte er.", "We will not give up the islands"),
     ("''We will not give up the islands,'' he said.", "We will not give up the islands,"),
+    # a reader's comment signed after a horizontal bar or a dash
+    ("“We will not give up the islands.”― Carla Ruiz", "We will not give up the islands."),
+    ("“We will not give up the islands.”—Carla Ruiz", "We will not give up the islands."),
 ])
 def test_every_mark_style(text, expected):
     assert contents(text) == [expected]
