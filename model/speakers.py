@@ -560,16 +560,16 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
     by_org: dict[str, Entity] = {}
     recent: list[tuple[int, Entity]] = []  # (position, entity) of persons and organisations, in order
     objects: set[int] = set()  # positions of mentions that are objects ("of Gauhati University", "told Reuters")
+    subjects: list[tuple[int, Entity]] = []  # recent without the objects
     last: Mention | None = None
-    done: list[Mention] = []  # the mentions clustered so far
+    named: Mention | None = None  # the latest mention that is no pronoun
     for m in mentions:
         if OBJECT_RE.search(text, max(0, m.start - 12), m.start):
             objects.add(m.start)
         if m.kind == "name":
             how, gender = _introduced_name(text, m.start, m.end)
-            host = next((x for x in reversed(done) if x.kind != "pronoun"), None) if how == "named" else None
-            if host is not None and host.start >= m.start - 250 and ents[host.entity].kind == "description":
-                ent = ents[host.entity]  # "a farmer who gave only his first name, Zaza": the farmer is Zaza
+            if how == "named" and named is not None and named.start >= m.start - 250 and ents[named.entity].kind == "description":
+                ent = ents[named.entity]  # "a farmer who gave only his first name, Zaza": the farmer is Zaza
                 ent.name, ent.kind, ent.confirmed = m.text, "person", True
                 for w in m.text.lower().split():
                     by_surname.setdefault(w, ent)
@@ -577,7 +577,6 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
                 ent = _resolve_name(m, ents, by_surname, roles.get(m.start, set()), text)
             if gender and not ent.gender_strong:
                 ent.gender, ent.gender_strong = gender, True
-            recent.append((m.start, ent))
         elif m.kind == "organisation":
             key = _org_key(m.text)
             ent = by_org.get(key) or _resolve_org(m, recent)
@@ -587,11 +586,10 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
             if len(_org_words(m.text)) > len(_org_words(ent.name)):
                 ent.name = _strip_article(m.text) if not m.text[:1].isupper() else m.text
             by_org[key] = ent
-            recent.append((m.start, ent))
         elif m.kind == "pronoun" and m.text == "who" and last is not None and m.start - last.end < 80:
             ent = ents[last.entity]  # "Hoshino, 82, who left Shikotan as a boy"
         elif m.kind == "pronoun":
-            ent = _resolve_pronoun(m, [r for r in recent if r[0] not in objects]) or _resolve_pronoun(m, recent)
+            ent = _resolve_pronoun(m, subjects) or _resolve_pronoun(m, recent)
             if ent is None:
                 ent = Entity(len(ents), m.text, "description")
                 ents.append(ent)
@@ -603,17 +601,18 @@ def cluster(text: str, mentions: list[Mention], roles: dict[int, set[str]]) -> l
                 ent = Entity(len(ents), _strip_article(issuer), "organisation")
                 ents.append(ent)
             by_org[key] = ent
-            recent.append((m.start, ent))
         else:
             ent = _resolve_description(m, recent, org=False)
             if ent is None:  # an unnamed speaker: "a senior official at the ministry"
                 ent = Entity(len(ents), m.text, "description", {_bare(w) for w in m.text.split()[1:]})
                 ents.append(ent)
-            recent.append((m.start, ent))
         m.entity = ent.id
         last = m
-        done.append(m)
         if m.kind != "pronoun":
+            recent.append((m.start, ent))
+            if m.start not in objects:
+                subjects.append((m.start, ent))
+            named = m
             ent.seen[m.start] = (m.start, m.start in objects, bool(SUBJ_CUE_RE.match(text, m.end)))
         _apposition_roles(text, m, ent)
     return ents
@@ -1006,8 +1005,10 @@ def _resolvable(m: Mention) -> bool:
 
 class MentionTable(list):
     """What antecedent_candidates reads of each clustered mention: (entity id, pronoun?, organisation?, the
-    entity's `seen` entry for it); and `first`, the entity id of the article's first person (-1: none)."""
+    entity's `seen` entry for it); `first`, the entity id of the article's first person (-1: none), and
+    `first_at`, the positions of its mentions other than pronouns."""
     first: int = -1
+    first_at: list[int]
 
 
 def mention_table(mentions: list[Mention], ents: list[Entity]) -> MentionTable:
@@ -1015,6 +1016,7 @@ def mention_table(mentions: list[Mention], ents: list[Entity]) -> MentionTable:
     table = MentionTable((x.entity, x.kind == "pronoun", ents[x.entity].kind == "organisation",
                           ents[x.entity].seen.get(x.start)) for x in mentions)
     table.first = next((x.entity for x in mentions if ents[x.entity].kind == "person"), -1)
+    table.first_at = [x.start for x in mentions if x.entity == table.first and x.kind != "pronoun"]
     return table
 
 
@@ -1043,8 +1045,9 @@ def antecedent_candidates(text: str, m: Mention, ents: list[Entity], speakers_so
     prev_spk = speakers_so_far[-2] if len(speakers_so_far) > 1 else -1
     out = []
     top = lasts[:8]
-    if first >= 0 and first not in {e.id for _, e, _ in top} and ents[first].seen and min(ents[first].seen) < m.start:
-        top.append((ents[first].seen[max(p for p in ents[first].seen if p < m.start)], ents[first], 1))
+    at = bisect.bisect_left(table.first_at, m.start)  # the first person's mentions before m
+    if at and first not in {e.id for _, e, _ in top}:
+        top.append((ents[first].seen[table.first_at[at - 1]], ents[first], 1))
     for rank, ((pos, obj, subj), e, count) in enumerate(top):
         g = [0.0] * 5
         if want in ("m", "f"):
