@@ -404,3 +404,20 @@ def test_the_object_of_a_verb_of_naming_is_marked_as_an_object(text, name, obj):
 
     m = next(m for m in find_mentions(text, [])[0] if m.text == name)
     assert mention_features(text, m, CueIndex(text))[3] == obj
+
+
+attribution_soup = st.lists(st.sampled_from([
+    "who gave only his first name, ", "identified only as ", "my uncle ", "asked ", "Zaza", "Lamara", ", 47,", "Pastor ",
+    "Mr. ", "Sgt. ", "Sergei Lavrov", "A farmer", "the retired teacher", "the minister", "labeled ", "called ",
+    "holding a sign", " and asked not to be named said ", "he said", "she said", "said", ".", ",", " ", "\n\n", "\"", "“",
+    "”", "―", "—", "'", "«", "»"]), max_size=60).map("".join)
+
+
+@given(attribution_soup)
+@settings(max_examples=200, deadline=None)
+def test_attribution_never_crashes_on_name_and_cue_soup(pipe, text):
+    """Introduced names, titles, descriptions and pronouns in any order: no exception, spans inside the text."""
+    for q in pipe.quotes(text):
+        assert 0 <= q.start <= q.end <= len(text)
+        for sp in (q.speaker_mention, q.cue):
+            assert sp is None or 0 <= sp.start <= sp.end <= len(text)
