@@ -788,7 +788,7 @@ def mention_features(text: str, m: Mention, cues: lexicon.CueIndex) -> tuple:
     cue_before = cues.odd or cues.touches(ws, m.start) or (ws > 0 and _word_char(text[ws - 1]) and _word_char(text[ws]))
     return (near_cue, float(_cue_adjacent(text, m.start, m.end) or (cue_before and bool(SAID_END_RE.search(low_before)))),
             float("according to" in low_before[-20:]),
-            float(bool(OBJECT_END_RE.search(low_before if ts == m.start else text[max(0, ts - 30):ts].lower()))),
+            float(bool(OBJECT_END_RE.search(text[max(0, ts - 30):ts].lower()))),
             float(_is_sentence_start(text, ts) or text[max(0, ts - 2):ts].strip() in (",", "")),
             float(text[m.end:m.end + 2] in ("'s", "’s")), bool(SUBJ_CUE_RE.match(text, m.end)),
             float(cue_before and bool(AFTER_CUE_RE.search(low_before))),
